@@ -1,0 +1,228 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the firewire-cmp selftests inside QEMU (TCG) on each selected kernel lane.
+#
+# For every lane (scripts/lane.sh: Debian's 6.1 and 6.12, and the debug kernel)
+# it builds our modules against that kernel, packs a busybox initramfs with the
+# kernel's own firewire-core, our modules, the selftests and the libraw1394 /
+# libiec61883 tools, boots it with two serial ports (ttyS0: kernel console,
+# ttyS1: test output), and turns the result into one TAP stream:
+#   - one test point per selftest case (lane/program/case),
+#   - one per lane for "the VM ran to the end" and "the kernel log is clean"
+#     (no BUG/WARNING/Oops/KASAN/UBSAN/lockdep/kmemleak/slub report).
+# The last line is "N passed, N failed, N skipped"; the exit status is 1 when
+# anything failed.
+#
+# usage: vmtest.sh [--lanes "6.1 6.12 debug"] [--filter REGEX] [--timeout SECS]
+#                  [--test-timeout SECS] [--long] [--keep]
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../.." && pwd)
+cache=${FWCMP_CACHE:-/var/cache/firewire-cmp}
+
+lanes="6.1 6.12 debug"
+filter="."
+vm_timeout=1500
+test_timeout=300
+long=0
+keep=0
+
+usage() {
+	sed -n '/^# usage:/,/^$/p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--lanes) lanes=$2; shift 2 ;;
+	--filter) filter=$2; shift 2 ;;
+	--timeout) vm_timeout=$2; shift 2 ;;
+	--test-timeout) test_timeout=$2; shift 2 ;;
+	--long) long=1; shift ;;
+	--keep) keep=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "vmtest: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+
+log() { echo "# vmtest: $*"; }
+
+# Copy a dynamically linked program and every library it needs into the root.
+copy_with_libs() {
+	local root=$1 dest=$2 bin=$3 lib
+	[ -e "$root/$dest" ] || install -D -m 0755 "$bin" "$root/$dest"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+
+build_selftests() {
+	local out=$cache/build/selftests
+	make -s -C "$here" OUTPUT="$out/bin" install INSTALL_PATH="$out/install" >&2
+	echo "$out/install"
+}
+
+# Build the initramfs for one lane; prints its path.
+build_initramfs() {
+	local lane=$1 mods=$2 tests=$3
+	local root=$cache/vm/$lane/root mod
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,lib/modules/"$RELEASE"/extra}
+
+	install -m 0755 /bin/busybox "$root/bin/busybox"
+	copy_with_libs "$root" /bin/kmod "$(command -v kmod)"
+	for t in modprobe insmod rmmod lsmod modinfo depmod; do
+		ln -s /bin/kmod "$root/sbin/$t"
+	done
+	for t in testlibraw plugreport plugctl; do
+		copy_with_libs "$root" "/usr/bin/$t" "/usr/bin/$t"
+	done
+
+	# The kernel's own firewire-core and what it depends on, at their usual
+	# paths so that depmod/modprobe inside the guest treat them normally.
+	for mod in $(modprobe -S "$RELEASE" -d "$MODROOT" --show-depends firewire-core |
+		     awk '$1 == "insmod" { print $2 }'); do
+		install -D -m 0644 "$MODROOT$mod" "$root$mod"
+	done
+	cp "$MODROOT/lib/modules/$RELEASE"/modules.{builtin,builtin.modinfo,order} \
+		"$root/lib/modules/$RELEASE/" 2>/dev/null || true
+	find "$mods" -name '*.ko' -exec cp {} "$root/lib/modules/$RELEASE/extra/" \;
+	depmod -b "$root" "$RELEASE"
+
+	cp -a "$tests" "$root/selftests"
+	for bin in "$root"/selftests/*; do
+		[ -x "$bin" ] && [ -f "$bin" ] && file -b "$bin" 2>/dev/null | grep -q ELF &&
+			copy_with_libs "$root" "/selftests/$(basename "$bin")" "$bin"
+	done
+	printf '%s\n' "$filter" > "$root/selftests/filter"
+	echo "$test_timeout" > "$root/selftests/timeout"
+	echo "$long" > "$root/selftests/long"
+	echo "$lane" > "$root/selftests/lane"
+	echo "video:x:44:" > "$root/etc/group"
+	echo "root:x:0:" >> "$root/etc/group"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
+		> "$root/etc/passwd"
+	install -m 0755 "$here/vm-init.sh" "$root/init"
+
+	(cd "$root" && find . | cpio -o -H newc --quiet) > "$cache/vm/$lane/initramfs.cpio"
+	echo "$cache/vm/$lane/initramfs.cpio"
+}
+
+# Kernel log lines that fail a run whatever the tests said.
+splat_re='\] (BUG[: ]|WARNING:|Oops|BUG: KASAN|UBSAN:|KASAN:|general protection fault|Kernel panic|INFO: task .* blocked|watchdog: BUG: soft lockup|list_(add|del) corruption|refcount_t: )|possible (circular|recursive) locking|inconsistent lock state|lockdep|kmemleak-report: unreferenced object|kmemleak: [0-9]+ new suspected|Poison overwritten|Redzone overwritten|Object already free|Object padding overwritten'
+
+total_pass=0
+total_fail=0
+total_skip=0
+tapno=0
+
+tap() {	# tap ok|not-ok|skip NAME [comment]
+	tapno=$((tapno + 1))
+	case "$1" in
+	ok) echo "ok $tapno $2${3:+ # $3}"; total_pass=$((total_pass + 1)) ;;
+	skip) echo "ok $tapno $2 # SKIP ${3:-}"; total_skip=$((total_skip + 1)) ;;
+	*) echo "not ok $tapno $2${3:+ # $3}"; total_fail=$((total_fail + 1)) ;;
+	esac
+}
+
+# Turn the guest's test log into test points. The guest frames each program's
+# output with "@@ start PROG" and "@@ end PROG EXIT".
+parse_tap() {
+	local lane=$1 file=$2 prog="" seen=0 status line name rest
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case "$line" in
+		"@@ start "*)
+			prog=${line#@@ start }
+			seen=0
+			;;
+		"@@ end "*)
+			rest=${line#@@ end }
+			status=${rest##* }
+			if [ "$seen" = 0 ]; then
+				if [ "$status" = 4 ]; then
+					tap skip "$lane/$prog" "program skipped"
+				elif [ "$status" = 0 ]; then
+					tap not-ok "$lane/$prog" "no test points printed"
+				else
+					tap not-ok "$lane/$prog" "exit $status"
+				fi
+			elif [ "$status" != 0 ] && [ "$status" != 4 ]; then
+				tap not-ok "$lane/$prog" "exit $status after its test points"
+			fi
+			prog=""
+			;;
+		"ok "*|"not ok "*)
+			[ -n "$prog" ] || continue
+			seen=1
+			name=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ ?-? ?//')
+			case "$line" in
+			*"# SKIP"*|*"# skip"*)
+				tap skip "$lane/$prog/${name%% # *}" "${name#* # SKIP}" ;;
+			"not ok"*)
+				tap not-ok "$lane/$prog/${name%% # *}" ;;
+			*)	tap ok "$lane/$prog/${name%% # *}" ;;
+			esac
+			;;
+		*)
+			echo "# $line"
+			;;
+		esac
+	done < "$file"
+	if [ -n "$prog" ]; then
+		tap not-ok "$lane/$prog" "did not finish (timeout or crash)"
+	fi
+}
+
+run_lane() {
+	local lane=$1 mods tests initrd logs mem
+	log "lane $lane: building"
+	eval "$("$top/scripts/lane.sh" "$lane")"
+	mods=$("$top/scripts/build-modules.sh" "$lane")
+	tests=$(build_selftests)
+	initrd=$(build_initramfs "$lane" "$mods" "$tests")
+	logs=$cache/logs/$lane
+	rm -rf "$logs"
+	mkdir -p "$logs"
+
+	mem=1G
+	[ "$lane" = debug ] && mem=3G
+	log "lane $lane: booting $RELEASE"
+	local start=$SECONDS rc=0
+	timeout --foreground -k 10 "$vm_timeout" \
+		qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
+		-nodefaults -display none -no-reboot \
+		-kernel "$IMAGE" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 slub_debug=FZPU loglevel=6 rdinit=/init" \
+		-serial "file:$logs/console.log" -serial "file:$logs/tests.log" \
+		</dev/null >"$logs/qemu.log" 2>&1 || rc=$?
+	log "lane $lane: VM exited with $rc after $((SECONDS - start)) s"
+
+	parse_tap "$lane" "$logs/tests.log"
+
+	if grep -q '^@@ done' "$logs/tests.log"; then
+		tap ok "$lane/vm-completed"
+	else
+		tap not-ok "$lane/vm-completed" "VM exit $rc; see $logs/console.log"
+		tail -n 40 "$logs/console.log" | sed 's/^/# console: /'
+	fi
+	if grep -Eq "$splat_re" "$logs/console.log"; then
+		tap not-ok "$lane/kernel-log-clean" "see $logs/console.log"
+		grep -E -B2 -A25 "$splat_re" "$logs/console.log" | head -n 120 |
+			sed 's/^/# kernel: /'
+	else
+		tap ok "$lane/kernel-log-clean"
+	fi
+}
+
+echo "TAP version 13"
+for lane in $lanes; do
+	run_lane "$lane"
+done
+echo "1..$tapno"
+[ "$keep" = 1 ] || rm -rf "$cache/vm"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ]
