@@ -92,6 +92,16 @@ build_initramfs() {
 	find "$mods" -name '*.ko' -exec cp {} "$root/lib/modules/$RELEASE/extra/" \;
 	depmod -b "$root" "$RELEASE"
 
+	# User tools (fwcmp): every tools/*/Makefile builds into one bin dir.
+	local tooldir=$cache/build/tools mk
+	for mk in "$top"/tools/*/Makefile; do
+		[ -f "$mk" ] || continue
+		make -s -C "$(dirname "$mk")" OUTPUT="$tooldir" >&2
+	done
+	for bin in "$tooldir"/*; do
+		[ -f "$bin" ] && [ -x "$bin" ] && copy_with_libs "$root" "/usr/bin/$(basename "$bin")" "$bin"
+	done
+
 	cp -a "$tests" "$root/selftests"
 	for bin in "$root"/selftests/*; do
 		[ -x "$bin" ] && [ -f "$bin" ] && file -b "$bin" 2>/dev/null | grep -q ELF &&
