@@ -17,6 +17,9 @@ eval "$("$here/lane.sh" "$lane")"
 
 out=$cache/build/$RELEASE/modules
 mkdir -p "$out"
+# One build per kernel at a time: concurrent test runs share this directory.
+exec 9>"$out.lock"
+flock 9
 # Copy only what Kbuild reads; -c so unchanged files keep their timestamps and
 # the build stays incremental.
 rsync -rc --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \

@@ -14,8 +14,12 @@
 # The last line is "N passed, N failed, N skipped"; the exit status is 1 when
 # anything failed.
 #
+# With --script FILE it runs that one shell script in the guest instead of the
+# selftests (on the first lane only), streams its output to the terminal and
+# exits with the script's status; `make demo` uses it.
+#
 # usage: vmtest.sh [--lanes "6.1 6.12 debug"] [--filter REGEX] [--timeout SECS]
-#                  [--test-timeout SECS] [--long] [--keep]
+#                  [--test-timeout SECS] [--long] [--keep] [--script FILE]
 
 set -euo pipefail
 
@@ -29,6 +33,7 @@ vm_timeout=1500
 test_timeout=300
 long=0
 keep=0
+script=""
 
 usage() {
 	sed -n '/^# usage:/,/^$/p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -43,12 +48,22 @@ while [ $# -gt 0 ]; do
 	--test-timeout) test_timeout=$2; shift 2 ;;
 	--long) long=1; shift ;;
 	--keep) keep=1; shift ;;
+	--script) script=$(realpath "$2"); shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "vmtest: unknown argument '$1'" >&2; usage ;;
 	esac
 done
 
 log() { echo "# vmtest: $*"; }
+
+# Everything one run writes lives in its own directory, so that runs started
+# side by side (several developers, CI) never share an initramfs or a log.
+run=$(mktemp -d "$cache/runs/run.XXXXXX" 2>/dev/null) || {
+	mkdir -p "$cache/runs"
+	run=$(mktemp -d "$cache/runs/run.XXXXXX")
+}
+# Keep the logs of the last runs only.
+ls -1dt "$cache"/runs/run.* 2>/dev/null | tail -n +9 | xargs -r rm -rf
 
 # Copy a dynamically linked program and every library it needs into the root.
 copy_with_libs() {
@@ -60,7 +75,7 @@ copy_with_libs() {
 }
 
 build_selftests() {
-	local out=$cache/build/selftests
+	local out=$run/selftests
 	make -s -C "$here" OUTPUT="$out/bin" install INSTALL_PATH="$out/install" >&2
 	echo "$out/install"
 }
@@ -68,7 +83,7 @@ build_selftests() {
 # Build the initramfs for one lane; prints its path.
 build_initramfs() {
 	local lane=$1 mods=$2 tests=$3
-	local root=$cache/vm/$lane/root mod
+	local root=$run/vm/$lane/root mod
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,lib/modules/"$RELEASE"/extra}
 
@@ -93,7 +108,7 @@ build_initramfs() {
 	depmod -b "$root" "$RELEASE"
 
 	# User tools (fwcmp): every tools/*/Makefile builds into one bin dir.
-	local tooldir=$cache/build/tools mk
+	local tooldir=$run/tools mk
 	for mk in "$top"/tools/*/Makefile; do
 		[ -f "$mk" ] || continue
 		make -s -C "$(dirname "$mk")" OUTPUT="$tooldir" >&2
@@ -103,6 +118,10 @@ build_initramfs() {
 	done
 
 	cp -a "$tests" "$root/selftests"
+	if [ -n "$script" ]; then
+		install -m 0755 "$script" "$root/selftests/script"
+		echo script > "$root/selftests/tests.list"
+	fi
 	for bin in "$root"/selftests/*; do
 		[ -x "$bin" ] && [ -f "$bin" ] && file -b "$bin" 2>/dev/null | grep -q ELF &&
 			copy_with_libs "$root" "/selftests/$(basename "$bin")" "$bin"
@@ -117,8 +136,9 @@ build_initramfs() {
 		> "$root/etc/passwd"
 	install -m 0755 "$here/vm-init.sh" "$root/init"
 
-	(cd "$root" && find . | cpio -o -H newc --quiet) > "$cache/vm/$lane/initramfs.cpio"
-	echo "$cache/vm/$lane/initramfs.cpio"
+	(cd "$root" && find . | cpio -o -H newc --quiet) > "$run/vm/$lane/initramfs.cpio"
+	rm -rf "$root"
+	echo "$run/vm/$lane/initramfs.cpio"
 }
 
 # Kernel log lines that fail a run whatever the tests said.
@@ -194,13 +214,13 @@ run_lane() {
 	mods=$("$top/scripts/build-modules.sh" "$lane")
 	tests=$(build_selftests)
 	initrd=$(build_initramfs "$lane" "$mods" "$tests")
-	logs=$cache/logs/$lane
+	logs=$run/logs/$lane
 	rm -rf "$logs"
 	mkdir -p "$logs"
 
 	mem=1G
 	[ "$lane" = debug ] && mem=3G
-	log "lane $lane: booting $RELEASE"
+	log "lane $lane: booting $RELEASE, logs in $logs"
 	local start=$SECONDS rc=0
 	timeout --foreground -k 10 "$vm_timeout" \
 		qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
@@ -228,11 +248,48 @@ run_lane() {
 	fi
 }
 
+# --script: boot the first lane, run FILE as the only program, its output
+# (ttyS1) straight to stdout without the guest's "@@" framing lines.
+run_script() {
+	local lane=${lanes%% *} mods tests initrd logs rc
+	log "lane $lane: building" >&2
+	eval "$("$top/scripts/lane.sh" "$lane")"
+	mods=$("$top/scripts/build-modules.sh" "$lane")
+	tests=$(build_selftests)
+	initrd=$(build_initramfs "script-$lane" "$mods" "$tests")
+	logs=$run/logs/script-$lane
+	rm -rf "$logs"
+	mkdir -p "$logs"
+	log "lane $lane: booting $RELEASE, logs in $logs" >&2
+	timeout --foreground -k 10 "$vm_timeout" \
+		qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 \
+		-nodefaults -display none -no-reboot \
+		-kernel "$IMAGE" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=6 rdinit=/init" \
+		-serial "file:$logs/console.log" -serial stdio \
+		</dev/null 2>"$logs/qemu.log" | tee "$logs/tests.log" |
+		grep --line-buffered -v '^@@ ' || true
+	[ "$keep" = 1 ] || rm -rf "$run/vm" "$run/selftests" "$run/tools"
+	rc=$(sed -n 's/^@@ end script \([0-9]*\).*/\1/p' "$logs/tests.log")
+	if grep -Eq "$splat_re" "$logs/console.log"; then
+		log "kernel log not clean, see $logs/console.log" >&2
+		rc=${rc:-1}
+		[ "$rc" != 0 ] || rc=1
+	fi
+	[ -n "$rc" ] || { log "the script did not finish; see $logs/console.log" >&2; rc=1; }
+	return "$rc"
+}
+
+if [ -n "$script" ]; then
+	run_script
+	exit
+fi
+
 echo "TAP version 13"
 for lane in $lanes; do
 	run_lane "$lane"
 done
 echo "1..$tapno"
-[ "$keep" = 1 ] || rm -rf "$cache/vm"
+[ "$keep" = 1 ] || rm -rf "$run/vm" "$run/selftests" "$run/tools"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]
