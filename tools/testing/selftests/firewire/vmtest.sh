@@ -100,7 +100,8 @@ build_initramfs() {
 	# paths so that depmod/modprobe inside the guest treat them normally.
 	for mod in $(modprobe -S "$RELEASE" -d "$MODROOT" --show-depends firewire-core |
 		     awk '$1 == "insmod" { print $2 }'); do
-		install -D -m 0644 "$MODROOT$mod" "$root$mod"
+		# modprobe -d prints paths with the module root in front.
+		install -D -m 0644 "$mod" "$root${mod#"${MODROOT%/}"}"
 	done
 	cp "$MODROOT/lib/modules/$RELEASE"/modules.{builtin,builtin.modinfo,order} \
 		"$root/lib/modules/$RELEASE/" 2>/dev/null || true
