@@ -5,6 +5,15 @@
 #   make check           build and run every selftest in QEMU on KERNELS
 #   make lint            checkpatch --strict and sparse over the kernel code
 #   make setup           install what a Debian 12 machine needs (as root)
+#   make demo            boot 6.1 in QEMU with a simulated camcorder and run fwcmp
+#   make tools           build fwcmp into FWCMP_CACHE/build/tools
+#   make install         install fwcmp, its man page and the udev rules (as root;
+#                        DESTDIR, PREFIX=/usr/local, UDEVDIR=/etc/udev/rules.d)
+#   make uninstall       remove them again
+#   make dkms-install    register firewire-cmp.ko with DKMS, build and install it
+#                        for every kernel with headers (as root)
+#   make dkms-uninstall  remove it from DKMS and /usr/src
+#   make dkms-test       `dkms build` for every pinned kernel, in a private tree
 #
 # LANE is one kernel (default 6.1); KERNELS the lanes `make check` boots:
 # 6.1 and 6.12 are Debian's kernels pinned in scripts/kernels.conf, "debug" is
@@ -18,6 +27,9 @@ FWCMP_CACHE ?= /var/cache/firewire-cmp
 export FWCMP_CACHE
 
 selftests := tools/testing/selftests/firewire
+PREFIX ?= /usr/local
+UDEVDIR ?= /etc/udev/rules.d
+TOOLS_OUT ?= $(FWCMP_CACHE)/build/tools
 
 all: modules
 
@@ -36,4 +48,34 @@ setup:
 clean:
 	rm -rf $(FWCMP_CACHE)/build $(FWCMP_CACHE)/vm $(FWCMP_CACHE)/logs
 
-.PHONY: all modules check lint setup clean
+demo:
+	scripts/demo.sh
+
+tools:
+	$(MAKE) -s -C tools/fwcmp OUTPUT=$(TOOLS_OUT)
+
+install: tools
+	$(MAKE) -s -C tools/fwcmp OUTPUT=$(TOOLS_OUT) install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	install -D -m 0644 udev/60-firewire-cmp.rules $(DESTDIR)$(UDEVDIR)/60-firewire-cmp.rules
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null && udevadm control --reload 2>/dev/null; then \
+		udevadm trigger --subsystem-match=fwcmp 2>/dev/null || true; \
+	fi
+
+uninstall:
+	$(MAKE) -s -C tools/fwcmp uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	rm -f $(DESTDIR)$(UDEVDIR)/60-firewire-cmp.rules
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null; then \
+		udevadm control --reload 2>/dev/null || true; \
+	fi
+
+dkms-install:
+	scripts/dkms.sh install
+
+dkms-uninstall:
+	scripts/dkms.sh uninstall
+
+dkms-test:
+	scripts/dkms-test.sh
+
+.PHONY: all modules check lint setup clean demo tools install uninstall \
+	dkms-install dkms-uninstall dkms-test

@@ -19,7 +19,11 @@
 # exits with the script's status; `make demo` uses it.
 #
 # usage: vmtest.sh [--lanes "6.1 6.12 debug"] [--filter REGEX] [--timeout SECS]
-#                  [--test-timeout SECS] [--long] [--keep] [--script FILE]
+#                  [--test-timeout SECS] [--long] [--keep] [--no-host]
+#                  [--script FILE]
+#
+# Host-side tests (scripts/dkms-test.sh: `dkms build` for every pinned kernel)
+# run first as lane "host" unless --no-host is given.
 
 set -euo pipefail
 
@@ -33,6 +37,7 @@ vm_timeout=1500
 test_timeout=300
 long=0
 keep=0
+host_tests=1
 script=""
 
 usage() {
@@ -48,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) test_timeout=$2; shift 2 ;;
 	--long) long=1; shift ;;
 	--keep) keep=1; shift ;;
+	--no-host) host_tests=0; shift ;;
 	--script) script=$(realpath "$2"); shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "vmtest: unknown argument '$1'" >&2; usage ;;
@@ -286,7 +292,24 @@ if [ -n "$script" ]; then
 	exit
 fi
 
+# Host-side tests (no VM): their KTAP goes through the same parser, framed
+# as the guest frames its programs.
+run_host() {
+	local t out=$run/logs/host rc
+	mkdir -p "$out"
+	for t in "$top/scripts/dkms-test.sh"; do
+		rc=0
+		{
+			echo "@@ start $(basename "$t")"
+			"$t" 2>&1 || rc=$?
+			echo "@@ end $(basename "$t") $rc"
+		} > "$out/$(basename "$t").log"
+		parse_tap host "$out/$(basename "$t").log"
+	done
+}
+
 echo "TAP version 13"
+[ "$host_tests" = 1 ] && run_host
 for lane in $lanes; do
 	run_lane "$lane"
 done
