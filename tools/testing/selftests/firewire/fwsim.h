@@ -90,4 +90,22 @@ int fwsim_knob(unsigned int bus, int node, const char *knob, const char *value);
 /* Skip helpers: 0 when firewire-sim is loaded (loading it if needed). */
 int fwsim_available(void);
 
+/* Extensions (firewire-sim engineer). */
+
+/* PHY ID (0..62) of a node in the current generation, -ENOENT when it is not
+ * on the bus (unplugged). */
+int fwsim_node_phy_id(unsigned int bus, int node);
+
+/*
+ * One transaction through firewire-core's /dev/fwN (FW_CDEV_IOC_SEND_REQUEST)
+ * to the node behind @dev: an independent client. @tcode as in
+ * <linux/firewire-constants.h> (lock: TCODE_LOCK_COMPARE_SWAP etc., data =
+ * arg,data big endian). @generation < 0: the current one. Returns the rcode
+ * (>= 0) and copies at most *@resp_length bytes of response data, updating
+ * *@resp_length; a negative errno when the request could not be sent.
+ */
+int fwsim_transaction(const char *dev, int tcode, uint64_t offset,
+		      const void *data, size_t length, void *resp,
+		      size_t *resp_length, long generation);
+
 #endif /* FWSIM_H */
