@@ -130,6 +130,7 @@ static int regfile_store(void *priv, char *buf)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return ret;
 }
+
 FWSIM_DFS_RW(regfile);
 
 /* ---- per node ---- */
@@ -151,6 +152,7 @@ static int stats_show(void *priv, char *buf, size_t size)
 					 fwsim_outcome_names[o], stats[t][o]);
 	return len;
 }
+
 FWSIM_DFS_RO(stats);
 
 static int stats_clear_store(void *priv, char *buf)
@@ -163,6 +165,7 @@ static int stats_clear_store(void *priv, char *buf)
 	spin_unlock_irqrestore(&node->bus->lock, flags);
 	return 0;
 }
+
 FWSIM_DFS_WO(stats_clear);
 
 static int fault_show(void *priv, char *buf, size_t size)
@@ -208,6 +211,7 @@ static int fault_store(void *priv, char *buf)
 {
 	return fwsim_fault_parse(priv, buf);
 }
+
 FWSIM_DFS_RW(fault);
 
 static int race_show(void *priv, char *buf, size_t size)
@@ -240,6 +244,7 @@ static int race_store(void *priv, char *buf)
 {
 	return fwsim_race_parse(priv, buf);
 }
+
 FWSIM_DFS_RW(race);
 
 static int node_id_show(void *priv, char *buf, size_t size)
@@ -255,6 +260,7 @@ static int node_id_show(void *priv, char *buf, size_t size)
 		return scnprintf(buf, size, "none\n");
 	return scnprintf(buf, size, "0x%04x\n", LOCAL_BUS | id);
 }
+
 FWSIM_DFS_RO(node_id);
 
 static int link_show(void *priv, char *buf, size_t size)
@@ -282,6 +288,7 @@ static int link_store(void *priv, char *buf)
 		return -EINVAL;
 	return fwsim_node_link(node->bus, node->index, up);
 }
+
 FWSIM_DFS_RW(link);
 
 static int guid_show(void *priv, char *buf, size_t size)
@@ -290,6 +297,7 @@ static int guid_show(void *priv, char *buf, size_t size)
 
 	return scnprintf(buf, size, "0x%016llx\n", node->guid);
 }
+
 FWSIM_DFS_RO(guid);
 
 static int config_show(void *priv, char *buf, size_t size)
@@ -302,6 +310,7 @@ static int config_show(void *priv, char *buf, size_t size)
 			 node->vendor_name, node->model_name, node->oplugs,
 			 node->iplugs, node->irmc, node->avc, node->pcr);
 }
+
 FWSIM_DFS_RO(config);
 
 static int config_rom_show(void *priv, char *buf, size_t size)
@@ -320,6 +329,7 @@ static int config_rom_show(void *priv, char *buf, size_t size)
 		len += scnprintf(buf + len, size - len, "0x%08x\n", rom[i]);
 	return len;
 }
+
 FWSIM_DFS_RO(config_rom);
 
 static void fwsim_debugfs_regs(struct fwsim_node *node, struct dentry *dir)
@@ -448,6 +458,7 @@ static int irm_store(void *priv, char *buf)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return ret;
 }
+
 FWSIM_DFS_RW(irm);
 
 static int root_show(void *priv, char *buf, size_t size)
@@ -461,6 +472,7 @@ static int root_show(void *priv, char *buf, size_t size)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return len;
 }
+
 FWSIM_DFS_RO(root);
 
 static int latency_us_show(void *priv, char *buf, size_t size)
@@ -483,6 +495,7 @@ static int latency_us_store(void *priv, char *buf)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return 0;
 }
+
 FWSIM_DFS_RW(latency_us);
 
 static int reset_after_show(void *priv, char *buf, size_t size)
@@ -505,6 +518,7 @@ static int reset_after_store(void *priv, char *buf)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return 0;
 }
+
 FWSIM_DFS_RW(reset_after);
 
 static int bus_reset_store(void *priv, char *buf)
@@ -512,6 +526,7 @@ static int bus_reset_store(void *priv, char *buf)
 	fwsim_request_reset(priv, false);
 	return 0;
 }
+
 FWSIM_DFS_WO(bus_reset);
 
 static int generation_show(void *priv, char *buf, size_t size)
@@ -527,6 +542,7 @@ static int generation_show(void *priv, char *buf, size_t size)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return scnprintf(buf, size, "%u%s\n", gen, pending ? " pending" : "");
 }
+
 FWSIM_DFS_RO(generation);
 
 static int counters_show(void *priv, char *buf, size_t size)
@@ -544,6 +560,7 @@ static int counters_show(void *priv, char *buf, size_t size)
 	spin_unlock_irqrestore(&bus->lock, flags);
 	return len;
 }
+
 FWSIM_DFS_RO(counters);
 
 static int self_ids_show(void *priv, char *buf, size_t size)
@@ -562,6 +579,7 @@ static int self_ids_show(void *priv, char *buf, size_t size)
 		len += scnprintf(buf + len, size - len, "0x%08x\n", sids[i]);
 	return len;
 }
+
 FWSIM_DFS_RO(self_ids);
 
 void fwsim_debugfs_bus_init(struct fwsim_bus *bus)

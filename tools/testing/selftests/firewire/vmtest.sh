@@ -149,7 +149,7 @@ build_initramfs() {
 }
 
 # Kernel log lines that fail a run whatever the tests said.
-splat_re='\] (BUG[: ]|WARNING:|Oops|BUG: KASAN|UBSAN:|KASAN:|general protection fault|Kernel panic|INFO: task .* blocked|watchdog: BUG: soft lockup|list_(add|del) corruption|refcount_t: )|possible (circular|recursive) locking|inconsistent lock state|lockdep|kmemleak-report: unreferenced object|kmemleak: [0-9]+ new suspected|Poison overwritten|Redzone overwritten|Object already free|Object padding overwritten'
+splat_re='\] (BUG[: ]|WARNING:|Oops|BUG: KASAN|UBSAN:|KASAN:|general protection fault|Kernel panic|INFO: task .* blocked|watchdog: BUG: soft lockup|list_(add|del) corruption|refcount_t: )|possible (circular|recursive) locking|inconsistent lock state|DEBUG_LOCKS_WARN_ON|kmemleak-report: unreferenced object|kmemleak: [0-9]+ new suspected|Poison overwritten|Redzone overwritten|Object already free|Object padding overwritten'
 
 total_pass=0
 total_fail=0
