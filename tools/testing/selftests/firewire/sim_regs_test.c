@@ -176,7 +176,7 @@ TEST_F(regs, irm_channels_compare_swap)
 	ASSERT_EQ(RCODE_COMPLETE, cas(self->dev, CHANNELS_HI, 0xffffffff, 0x7fffffff, &old));
 	EXPECT_EQ(0xffffffff, old);
 	ASSERT_EQ(0, fwsim_irm_read(BUS, "channels_available_hi", &now));
-	EXPECT_EQ(0x7fffffff, now);
+	EXPECT_EQ(0x7fffffffu, now);
 }
 
 TEST_F(regs, irm_quadlet_write_is_type_error)
@@ -218,7 +218,7 @@ TEST_F(regs, bus_reset_resets_irm_registers)
 	EXPECT_EQ(0xffffffff, hi);
 	EXPECT_EQ(0xffffffff, lo);
 	/* firewire-core became bus manager: the local node's ID */
-	EXPECT_NE(0x3f, bm);
+	EXPECT_NE(0x3fu, bm);
 }
 
 TEST_F(regs, race_makes_next_compare_swap_fail)

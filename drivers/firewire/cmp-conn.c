@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmp-conn.c - connections: connect, disconnect, clear, restore after bus reset.
+ *
+ * IEC 61883-1 clause 9 (connection management procedures). A connection
+ * takes channel and bandwidth at the IRM unless it joins one that already
+ * exists on the plug, then increments the plug's p2p counter; breaking it
+ * decrements the counter and, for the plug's last connection, returns the
+ * channel and bandwidth. After a bus reset the owner of a connection has one
+ * second to take the same resources again and to set the counter again.
+ *
+ * Everything here runs under the unit lock, which serialises the
+ * transaction sequences of one unit. Restoring is done per unit by one work
+ * item that walks every plug, so that it can later be batched per card.
+ */
+
+#include <linux/delay.h>
+#include <linux/firewire.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "cmp.h"
+
+/* Bus resets (or contention) survived by one operation before EAGAIN. */
+#define FWCMP_RESET_RETRIES	4
+/* modify result: the plug is free, allocate at the IRM and call again. */
+#define FWCMP_NEED_IRM		1
+/* restore result: the plug's connections were lost and freed. */
+#define FWCMP_SET_LOST		2
+
+void fwcmp_plugs_init(struct fwcmp_unit *u)
+{
+	unsigned int dir, i;
+
+	for (dir = 0; dir < FWCMP_DIRS; dir++) {
+		for (i = 0; i < FWCMP_MAX_PLUGS; i++) {
+			struct fwcmp_plug *p = &u->plugs[dir][i];
+
+			p->dir = dir;
+			p->index = i;
+			INIT_LIST_HEAD(&p->conns);
+			p->channel = -1;
+			p->gen = -1;
+			p->pcr_gen = -1;
+		}
+	}
+}
+
+static void fwcmp_plug_reset(struct fwcmp_plug *p)
+{
+	p->nconn = 0;
+	p->irm_owned = false;
+	p->channel = -1;
+	p->bandwidth = 0;
+	p->gen = -1;
+	p->p2p_total = 0;
+	p->prior_valid = false;
+}
+
+static void fwcmp_conn_event(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+			     u32 type, u32 reason, int generation)
+{
+	struct fwcmp_event e = {
+		.type = type,
+		.generation = generation,
+		.handle = conn->handle,
+		.reason = reason,
+		.direction = conn->plug->dir,
+		.index = conn->plug->index,
+		.channel = conn->plug->channel < 0 ? 0 : conn->plug->channel,
+	};
+
+	if (conn->persistent)
+		fwcmp_broadcast_event(u, &e);
+	else if (conn->owner)
+		fwcmp_queue_event(conn->owner, &e);
+}
+
+/* Forget one connection record: handle, lists, memory. */
+static void fwcmp_conn_free(struct fwcmp_unit *u, struct fwcmp_conn *conn)
+{
+	xa_erase(&u->handles, conn->handle);
+	list_del(&conn->plug_node);
+	if (conn->owner)
+		list_del(&conn->client_node);
+	conn->plug->nconn--;
+	kfree(conn);
+}
+
+/* Report every connection of the plug lost and drop them; IRM handled by caller. */
+static void fwcmp_plug_lost(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			    u32 reason, int generation)
+{
+	struct fwcmp_conn *conn, *tmp;
+
+	list_for_each_entry_safe(conn, tmp, &p->conns, plug_node) {
+		fwcmp_conn_event(u, conn, FWCMP_EVENT_CONN_LOST, reason,
+				 generation);
+		fwcmp_conn_free(u, conn);
+	}
+	fwcmp_plug_reset(p);
+}
+
+/* The value a fresh connection of the set writes to a free plug. */
+static u32 fwcmp_plug_fresh_value(struct fwcmp_plug *p, u32 cur,
+				  unsigned int p2p, unsigned int overhead_id)
+{
+	u32 next = cur & ~(FWCMP_PCR_BCAST_MASK | FWCMP_PCR_P2P_MASK |
+			   FWCMP_PCR_CHANNEL_MASK);
+
+	next = fwcmp_pcr_p2p_set(next, p2p);
+	next = fwcmp_pcr_channel_set(next, p->channel);
+	if (p->dir == FWCMP_DIR_OUTPUT) {
+		next = fwcmp_opcr_speed_set(next, p->speed);
+		next = fwcmp_opcr_overhead_set(next, overhead_id);
+		next = fwcmp_opcr_payload_quadlets_set(next, p->payload);
+	}
+	return next;
+}
+
+static u32 fwcmp_lost_reason(int err)
+{
+	switch (err) {
+	case -ECONNREFUSED:
+		return FWCMP_LOST_PLUG_OFFLINE;
+	case -EBUSY:
+		return FWCMP_LOST_PLUG_BUSY;
+	default:
+		return FWCMP_LOST_TRANSACTION;
+	}
+}
+
+struct fwcmp_restore_ctx {
+	unsigned int overhead_id;
+};
+
+/*
+ * Set our share of the p2p counter again after a bus reset. The device has
+ * cleared it (IEC 61883-1 9.4), or, for some devices, kept it: when the
+ * counter is still at least what our last lock left, we take it as kept
+ * and do not count ourselves twice.
+ */
+static int fwcmp_restore_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
+				void *data)
+{
+	struct fwcmp_restore_ctx *ctx = data;
+	unsigned int p2p = fwcmp_pcr_p2p_get(cur);
+
+	if (!fwcmp_pcr_online_get(cur))
+		return -ECONNREFUSED;
+	if (!fwcmp_pcr_in_use(cur)) {
+		*next = fwcmp_plug_fresh_value(p, cur, p->nconn,
+					       ctx->overhead_id);
+		return 0;
+	}
+	if (fwcmp_pcr_channel_get(cur) != p->channel)
+		return -EBUSY;
+	if (p2p >= p->p2p_total) {
+		*next = cur;
+		return 0;
+	}
+	if (p2p + p->nconn > FWCMP_PCR_P2P_MAX)
+		return -EBUSY;
+	*next = fwcmp_pcr_p2p_set(cur, p2p + p->nconn);
+	return 0;
+}
+
+/*
+ * Restore the plug's connections in @generation. Returns 0 (restored),
+ * -EAGAIN (generation stale or plug contended: still pending), or
+ * FWCMP_SET_LOST (reported lost, records freed, nothing left at the IRM).
+ */
+static int fwcmp_restore_plug(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			      int generation, int node_id)
+{
+	struct fwcmp_restore_ctx ctx;
+	struct fwcmp_conn *conn;
+	unsigned int freed;
+	u32 reason = FWCMP_LOST_TRANSACTION, pcr;
+	int ret, err;
+
+	lockdep_assert_held(&u->lock);
+
+	if (p->irm_owned) {
+		ret = fwcmp_irm_alloc(u, generation, 1ULL << p->channel,
+				      p->bandwidth, &reason);
+		if (ret == -EAGAIN)
+			return -EAGAIN;
+		if (ret < 0) {
+			fwcmp_plug_err(u, p->dir, p->index,
+				       "channel %d or %u bandwidth units not restored: %d\n",
+				       p->channel, p->bandwidth, ret);
+			if (ret != -ENOSPC)
+				reason = FWCMP_LOST_TRANSACTION;
+			goto lost;
+		}
+	}
+
+	/* Restore with the overhead ID we wrote before, as we hold it. */
+	ctx.overhead_id = p->dir == FWCMP_DIR_OUTPUT && p->pcr_gen != -1 ?
+		fwcmp_opcr_overhead_get(p->pcr) :
+		fwcmp_bandwidth_overhead_id(u);
+	err = fwcmp_pcr_modify(u, p, generation, node_id, fwcmp_restore_modify,
+			       &ctx, NULL, &pcr);
+	if (err == -EAGAIN) {
+		/* A new generation: the IRM dropped what we took just now. */
+		return -EAGAIN;
+	}
+	if (err) {
+		if (p->irm_owned)
+			fwcmp_irm_free(u, generation, p->channel, p->bandwidth,
+				       &freed);
+		fwcmp_plug_err(u, p->dir, p->index,
+			       "connection not restored: %d\n", err);
+		reason = fwcmp_lost_reason(err);
+		goto lost;
+	}
+
+	p->gen = generation;
+	p->p2p_total = fwcmp_pcr_p2p_get(pcr);
+	list_for_each_entry(conn, &p->conns, plug_node)
+		fwcmp_conn_event(u, conn, FWCMP_EVENT_CONN_RESTORED, 0,
+				 generation);
+	return 0;
+
+lost:
+	fwcmp_plug_lost(u, p, reason, generation);
+	return FWCMP_SET_LOST;
+}
+
+static bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation)
+{
+	struct fw_card *card = fwcmp_card(u);
+	bool same;
+
+	spin_lock_irq(&card->lock);
+	same = card->generation == generation;
+	spin_unlock_irq(&card->lock);
+	return same;
+}
+
+/* Restore every pending plug of the unit. Caller holds u->lock. */
+static void fwcmp_restore_unit(struct fwcmp_unit *u)
+{
+	unsigned int dir, i, tries;
+	int generation, node_id, ret;
+	bool pending;
+
+	for (tries = 0; tries < FWCMP_RESET_RETRIES; tries++) {
+		fwcmp_current_gen(u, &generation, &node_id);
+		if (!fwcmp_card_gen_is(u, generation))
+			return;	/* the node is gone or not updated yet */
+
+		pending = false;
+		for (dir = 0; dir < FWCMP_DIRS; dir++) {
+			for (i = 0; i < FWCMP_MAX_PLUGS; i++) {
+				struct fwcmp_plug *p = &u->plugs[dir][i];
+
+				if (!p->nconn || p->gen == generation)
+					continue;
+				ret = fwcmp_restore_plug(u, p, generation,
+							 node_id);
+				if (ret == -EAGAIN)
+					pending = true;
+			}
+		}
+		if (!pending)
+			return;
+		fwcmp_current_gen(u, &ret, &node_id);
+		if (ret != generation)
+			return;	/* the next .update queues us again */
+	}
+
+	/* Contention that would not end: give up rather than leave it half. */
+	for (dir = 0; dir < FWCMP_DIRS; dir++) {
+		for (i = 0; i < FWCMP_MAX_PLUGS; i++) {
+			struct fwcmp_plug *p = &u->plugs[dir][i];
+			unsigned int freed;
+
+			if (!p->nconn || p->gen == generation)
+				continue;
+			if (p->irm_owned)
+				fwcmp_irm_free(u, generation, p->channel,
+					       p->bandwidth, &freed);
+			fwcmp_plug_lost(u, p, FWCMP_LOST_PLUG_BUSY, generation);
+		}
+	}
+}
+
+void fwcmp_restore_work(struct work_struct *work)
+{
+	struct fwcmp_unit *u = container_of(work, struct fwcmp_unit,
+					    restore_work);
+
+	mutex_lock(&u->lock);
+	if (!u->removed) {
+		fwcmp_read_mprs(u);
+		fwcmp_restore_unit(u);
+	}
+	mutex_unlock(&u->lock);
+}
+
+/* Called from .update with u->lock held. */
+void fwcmp_bus_reset(struct fwcmp_unit *u)
+{
+	struct fwcmp_event e = { .type = FWCMP_EVENT_BUS_RESET };
+	int generation, node_id, irm;
+
+	fwcmp_current_gen(u, &generation, &node_id);
+	u->generation = generation;
+	irm = fwcmp_irm_node_id(u);
+	e.generation = generation;
+	e.node_id = node_id;
+	e.irm_node_id = irm < 0 ? 0 : irm;
+	fwcmp_broadcast_event(u, &e);
+}
+
+/* ---- connect ---- */
+
+struct fwcmp_connect_ctx {
+	u32 flags;
+	int want_channel;	/* -1: any */
+	bool irm_held;		/* we hold @channel + @bandwidth in @irm_gen */
+	int channel;
+	int irm_gen;
+	unsigned int bandwidth;
+	unsigned int overhead_id;
+	bool join;		/* decided to join the plug's connection */
+};
+
+static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
+				void *data)
+{
+	struct fwcmp_connect_ctx *c = data;
+	unsigned int p2p = fwcmp_pcr_p2p_get(cur);
+	int ch = fwcmp_pcr_channel_get(cur);
+
+	if (!fwcmp_pcr_online_get(cur))
+		return -ECONNREFUSED;
+
+	if (fwcmp_pcr_in_use(cur) || p->nconn) {
+		if (!(c->flags & FWCMP_CONNECT_OVERLAY))
+			return -EBUSY;
+		if (c->want_channel >= 0 && ch != c->want_channel)
+			return -EBUSY;
+		if (p->nconn && ch != p->channel)
+			return -EBUSY;
+		if (p2p >= FWCMP_PCR_P2P_MAX)
+			return -EBUSY;
+		c->join = true;
+		*next = fwcmp_pcr_p2p_set(cur, p2p + 1);
+		return 0;
+	}
+
+	c->join = false;
+	if (!c->irm_held)
+		return FWCMP_NEED_IRM;
+	/* fwcmp_plug_fresh_value() reads the set's fields: use ours. */
+	p->channel = c->channel;
+	*next = fwcmp_plug_fresh_value(p, cur, 1, c->overhead_id);
+	return 0;
+}
+
+static int fwcmp_check_plug(struct fwcmp_unit *u, u32 dir, u32 index)
+{
+	if (dir >= FWCMP_DIRS)
+		return -EINVAL;
+	if (index >= fwcmp_plug_count(u, dir))
+		return -EINVAL;
+	return 0;
+}
+
+static void fwcmp_connect_release_irm(struct fwcmp_unit *u,
+				      struct fwcmp_connect_ctx *c)
+{
+	unsigned int freed;
+
+	if (c->irm_held)
+		fwcmp_irm_free(u, c->irm_gen, c->channel, c->bandwidth, &freed);
+	c->irm_held = false;
+}
+
+int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
+{
+	struct fwcmp_unit *u = client->u;
+	struct fwcmp_connect_ctx c = { .flags = arg->flags };
+	struct fwcmp_conn *conn;
+	struct fwcmp_plug *p;
+	unsigned int resets = 0, i, max_speed, saved_speed, saved_payload;
+	int generation, node_id, err, ret, saved_channel;
+	u32 old, new, id, reason;
+
+	if (arg->flags & ~(FWCMP_CONNECT_OVERLAY | FWCMP_CONNECT_PERSISTENT))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
+			return -EINVAL;
+	if (arg->channel != FWCMP_ANY_CHANNEL &&
+	    arg->channel > FWCMP_MAX_CHANNEL)
+		return -EINVAL;
+	if (arg->speed > FWCMP_SPEED_S3200 || !arg->payload ||
+	    arg->payload > fwcmp_max_payload(arg->speed))
+		return -EINVAL;
+	c.want_channel = arg->channel == FWCMP_ANY_CHANNEL ? -1 : arg->channel;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return -ENOMEM;
+
+	mutex_lock(&u->lock);
+	if (u->removed) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	err = fwcmp_check_plug(u, arg->direction, arg->index);
+	if (err)
+		goto out_unlock;
+	max_speed = fwcmp_mpr_speed(u->mpr[arg->direction]);
+	if (arg->speed > max_speed) {
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	err = xa_alloc_cyclic(&u->handles, &id, NULL, XA_LIMIT(1, INT_MAX),
+			      &u->next_handle, GFP_KERNEL);
+	if (err < 0)
+		goto out_unlock;
+
+	p = &u->plugs[arg->direction][arg->index];
+	c.bandwidth = 0;
+
+	for (;;) {
+		fwcmp_current_gen(u, &generation, &node_id);
+
+		if (p->nconn && p->gen != generation) {
+			ret = fwcmp_restore_plug(u, p, generation, node_id);
+			if (ret == -EAGAIN)
+				goto reset;
+		}
+		if (c.irm_held && c.irm_gen != generation) {
+			/* We own it from the old generation: take it again. */
+			ret = fwcmp_irm_alloc(u, generation, 1ULL << c.channel,
+					      c.bandwidth, &reason);
+			c.irm_held = false;
+			if (ret == -EAGAIN)
+				goto reset;
+			if (ret < 0) {
+				err = ret;
+				break;
+			}
+			c.irm_held = true;
+			c.irm_gen = generation;
+		}
+
+		c.overhead_id = fwcmp_bandwidth_overhead_id(u);
+		/* modify writes p->channel for a fresh set; undone on failure. */
+		saved_channel = p->channel;
+		saved_speed = p->speed;
+		saved_payload = p->payload;
+		if (!p->nconn) {
+			p->speed = arg->speed;
+			p->payload = arg->payload;
+		}
+		err = fwcmp_pcr_modify(u, p, generation, node_id,
+				       fwcmp_connect_modify, &c, &old, &new);
+		if (err) {
+			p->channel = saved_channel;
+			p->speed = saved_speed;
+			p->payload = saved_payload;
+		}
+		if (err == FWCMP_NEED_IRM) {
+			if (!fwcmp_irm_reset_delay_over(u)) {
+				u64 deadline = fwcmp_irm_reset_deadline(u);
+
+				mutex_unlock(&u->lock);
+				err = fwcmp_irm_wait_until(deadline);
+				mutex_lock(&u->lock);
+				if (err)
+					break;
+				if (u->removed) {
+					err = -ENODEV;
+					break;
+				}
+				continue;
+			}
+			c.bandwidth = fwcmp_stream_bandwidth(arg->payload,
+							     arg->speed,
+							     c.overhead_id);
+			ret = fwcmp_irm_alloc(u, generation,
+					      c.want_channel < 0 ? ~0ULL :
+					      1ULL << c.want_channel,
+					      c.bandwidth, &reason);
+			if (ret == -EAGAIN)
+				goto reset;
+			if (ret < 0) {
+				err = ret;
+				break;
+			}
+			c.irm_held = true;
+			c.channel = ret;
+			c.irm_gen = generation;
+			continue;
+		}
+		if (err != -EAGAIN)
+			break;
+reset:
+		if (++resets > FWCMP_RESET_RETRIES) {
+			err = -EAGAIN;
+			break;
+		}
+		if (u->removed) {
+			err = -ENODEV;
+			break;
+		}
+		/* The node's generation lags the card's while it is gone. */
+		if (!fwcmp_card_gen_is(u, generation))
+			msleep(20);
+	}
+	if (err)
+		goto out_release;
+
+	if (c.join) {
+		/* The channel and bandwidth are the existing connection's. */
+		fwcmp_connect_release_irm(u, &c);
+		if (!p->nconn) {
+			p->irm_owned = false;
+			p->channel = fwcmp_pcr_channel_get(new);
+			if (p->dir == FWCMP_DIR_OUTPUT) {
+				p->speed = fwcmp_opcr_speed(new);
+				p->payload = fwcmp_opcr_payload_quadlets(new);
+				p->bandwidth = fwcmp_opcr_bandwidth(new);
+			} else {
+				p->speed = arg->speed;
+				p->payload = arg->payload;
+				p->bandwidth = c.bandwidth ? c.bandwidth :
+					fwcmp_stream_bandwidth(arg->payload,
+							       arg->speed,
+							       c.overhead_id);
+			}
+			p->gen = generation;
+		}
+		arg->bandwidth = 0;
+	} else {
+		p->irm_owned = true;
+		p->channel = c.channel;
+		p->bandwidth = c.bandwidth;
+		p->speed = arg->speed;
+		p->payload = arg->payload;
+		p->gen = generation;
+		p->prior = old;
+		p->prior_valid = true;
+		arg->bandwidth = c.bandwidth;
+	}
+	p->p2p_total = fwcmp_pcr_p2p_get(new);
+
+	conn->handle = id;
+	conn->plug = p;
+	conn->persistent = !!(arg->flags & FWCMP_CONNECT_PERSISTENT);
+	conn->owner = client;
+	list_add_tail(&conn->plug_node, &p->conns);
+	list_add_tail(&conn->client_node, &client->conns);
+	p->nconn++;
+	/* The slot is reserved, so this store allocates nothing. */
+	xa_store(&u->handles, id, conn, GFP_KERNEL);
+
+	arg->handle = id;
+	arg->channel = p->channel;
+	arg->pcr = new;
+	arg->generation = generation;
+	mutex_unlock(&u->lock);
+	return 0;
+
+out_release:
+	fwcmp_connect_release_irm(u, &c);
+	xa_erase(&u->handles, id);
+	if (err != -EBUSY && err != -ECONNREFUSED && err != -ERESTARTSYS)
+		fwcmp_plug_err(u, arg->direction, arg->index,
+			       "connect failed: %d\n", err);
+out_unlock:
+	mutex_unlock(&u->lock);
+	kfree(conn);
+	return err;
+}
+
+/* ---- disconnect ---- */
+
+struct fwcmp_break_ctx {
+	unsigned int count;
+	bool last;		/* breaking the set's last connections */
+};
+
+/* Fields a connection sets; the rest of a PCR is the device's. */
+#define FWCMP_PCR_CONN_FIELDS	(FWCMP_PCR_CHANNEL_MASK |		\
+				 FWCMP_OPCR_XSPEED_MASK |		\
+				 FWCMP_OPCR_RATE_MASK |			\
+				 FWCMP_OPCR_OVERHEAD_MASK |		\
+				 FWCMP_OPCR_PAYLOAD_MASK)
+
+static int fwcmp_break_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
+			      void *data)
+{
+	struct fwcmp_break_ctx *b = data;
+	unsigned int p2p = fwcmp_pcr_p2p_get(cur);
+
+	/* Nothing of ours is left there (cleared, or taken by others). */
+	if (!p2p || fwcmp_pcr_channel_get(cur) != p->channel) {
+		*next = cur;
+		return 0;
+	}
+	*next = fwcmp_pcr_p2p_set(cur, p2p > b->count ? p2p - b->count : 0);
+	/*
+	 * When we set the plug up from idle and the plug is idle again, put
+	 * back the fields we changed: connect then disconnect leaves the
+	 * register exactly as it was.
+	 */
+	if (b->last && p->prior_valid && !fwcmp_pcr_in_use(*next)) {
+		u32 mask = p->dir == FWCMP_DIR_OUTPUT ? FWCMP_PCR_CONN_FIELDS :
+			   FWCMP_PCR_CHANNEL_MASK;
+
+		*next = (*next & ~mask) | (p->prior & mask);
+	}
+	return 0;
+}
+
+/*
+ * Break @count of the plug's connections on the device. With @force the
+ * records go even when the device cannot be told (close, removal). Returns
+ * 0 when the connections are gone (the records freed by the caller), or an
+ * errno with nothing changed (only without @force), or FWCMP_SET_LOST when a
+ * pending restore failed and freed the whole set already.
+ */
+static int fwcmp_plug_break(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			    unsigned int count, bool force, bool *release)
+{
+	struct fwcmp_break_ctx b = {
+		.count = count,
+		.last = p->nconn == count,
+	};
+	unsigned int resets = 0;
+	int generation, node_id, err = 0;
+	u32 pcr = 0;
+
+	for (;;) {
+		fwcmp_current_gen(u, &generation, &node_id);
+		if (p->gen != generation && u->dying) {
+			/* The device cleared its counter at the reset. */
+			err = -ENODEV;
+			break;
+		}
+		if (p->gen != generation) {
+			err = fwcmp_restore_plug(u, p, generation, node_id);
+			if (err == FWCMP_SET_LOST)
+				return FWCMP_SET_LOST;
+		}
+		if (p->gen == generation) {
+			err = fwcmp_pcr_modify(u, p, generation, node_id,
+					       fwcmp_break_modify, &b, NULL,
+					       &pcr);
+		}
+		if (err != -EAGAIN || ++resets > FWCMP_RESET_RETRIES ||
+		    u->dying)
+			break;
+		if (!fwcmp_card_gen_is(u, generation))
+			msleep(20);
+	}
+
+	if (err && !force)
+		return err;
+	if (err && !u->dying)
+		fwcmp_plug_err(u, p->dir, p->index,
+			       "p2p counter not decremented: %d\n", err);
+
+	/*
+	 * IEC 61883-1 9.3: whoever breaks the plug's last connection returns
+	 * the channel and bandwidth. When the device could not be asked, the
+	 * resources we took ourselves go back anyway.
+	 */
+	if (p->nconn == count)
+		*release = err ? p->irm_owned : !fwcmp_pcr_in_use(pcr);
+	else
+		*release = false;
+	if (!err)
+		p->p2p_total = fwcmp_pcr_p2p_get(pcr);
+	return 0;
+}
+
+static void fwcmp_plug_release_irm(struct fwcmp_unit *u, struct fwcmp_plug *p)
+{
+	unsigned int freed;
+	int ret;
+
+	if (p->channel < 0)
+		return;
+	ret = fwcmp_irm_free(u, p->gen, p->channel, p->bandwidth, &freed);
+	if (ret < 0 && ret != -ENODEV)
+		fwcmp_plug_err(u, p->dir, p->index,
+			       "channel %d not returned to the IRM: %d\n",
+			       p->channel, ret);
+}
+
+static int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+			    bool force)
+{
+	struct fwcmp_plug *p = conn->plug;
+	bool release = false;
+	int err;
+
+	err = fwcmp_plug_break(u, p, 1, force, &release);
+	if (err == FWCMP_SET_LOST)
+		return 0;
+	if (err)
+		return err;
+	if (release)
+		fwcmp_plug_release_irm(u, p);
+	fwcmp_conn_free(u, conn);
+	if (!p->nconn)
+		fwcmp_plug_reset(p);
+	return 0;
+}
+
+int fwcmp_disconnect(struct fwcmp_client *client, u32 handle, bool force)
+{
+	struct fwcmp_unit *u = client->u;
+	struct fwcmp_conn *conn;
+	int err;
+
+	if (!handle)
+		return -EINVAL;
+
+	mutex_lock(&u->lock);
+	if (u->removed) {
+		err = -ENODEV;
+		goto out;
+	}
+	conn = xa_load(&u->handles, handle);
+	if (!conn || (!conn->persistent && conn->owner != client)) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = fwcmp_conn_break(u, conn, force);
+out:
+	mutex_unlock(&u->lock);
+	return err;
+}
+
+/* close(): break the descriptor's own connections, orphan persistent ones. */
+void fwcmp_client_break_all(struct fwcmp_client *client)
+{
+	struct fwcmp_unit *u = client->u;
+	struct fwcmp_conn *conn, *tmp;
+
+	mutex_lock(&u->lock);
+	list_for_each_entry_safe(conn, tmp, &client->conns, client_node) {
+		if (conn->persistent) {
+			list_del(&conn->client_node);
+			conn->owner = NULL;
+		}
+	}
+	/*
+	 * Take the first entry each time: a restore on the way may free
+	 * every connection of a plug, not only the one being broken.
+	 */
+	while (!list_empty(&client->conns)) {
+		conn = list_first_entry(&client->conns, struct fwcmp_conn,
+					client_node);
+		fwcmp_conn_break(u, conn, true);
+	}
+	list_del(&client->unit_node);
+	mutex_unlock(&u->lock);
+}
+
+/* Removal and module unload: break everything, persistent included. */
+void fwcmp_break_all(struct fwcmp_unit *u, u32 reason)
+{
+	unsigned int dir, i;
+	int generation, node_id;
+
+	lockdep_assert_held(&u->lock);
+	fwcmp_current_gen(u, &generation, &node_id);
+
+	for (dir = 0; dir < FWCMP_DIRS; dir++) {
+		for (i = 0; i < FWCMP_MAX_PLUGS; i++) {
+			struct fwcmp_plug *p = &u->plugs[dir][i];
+			bool release = false;
+
+			if (!p->nconn)
+				continue;
+			if (fwcmp_plug_break(u, p, p->nconn, true,
+					     &release) == FWCMP_SET_LOST)
+				continue;
+			if (release)
+				fwcmp_plug_release_irm(u, p);
+			fwcmp_plug_lost(u, p, reason, generation);
+		}
+	}
+}
+
+/* ---- clear ---- */
+
+static int fwcmp_clear_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
+			      void *data)
+{
+	*next = fwcmp_pcr_p2p_set(cur, 0);
+	return 0;
+}
+
+int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
+{
+	struct fwcmp_unit *u = client->u;
+	struct fwcmp_plug *p;
+	unsigned int resets = 0, i, bandwidth, freed = 0;
+	int generation, node_id, err, ch;
+	u32 old, new;
+
+	if (arg->flags)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
+			return -EINVAL;
+	if (arg->direction == FWCMP_DIR_OUTPUT && arg->bandwidth)
+		return -EINVAL;
+	if (arg->bandwidth > FWCMP_BANDWIDTH_AVAILABLE_INITIAL)
+		return -EINVAL;
+
+	mutex_lock(&u->lock);
+	if (u->removed) {
+		err = -ENODEV;
+		goto out;
+	}
+	err = fwcmp_check_plug(u, arg->direction, arg->index);
+	if (err)
+		goto out;
+	p = &u->plugs[arg->direction][arg->index];
+
+	for (;;) {
+		fwcmp_current_gen(u, &generation, &node_id);
+		err = fwcmp_pcr_modify(u, p, generation, node_id,
+				       fwcmp_clear_modify, NULL, &old, &new);
+		if (err != -EAGAIN || ++resets > FWCMP_RESET_RETRIES)
+			break;
+		if (!fwcmp_card_gen_is(u, generation))
+			msleep(20);
+	}
+	if (err)
+		goto out;
+
+	arg->channel = FWCMP_ANY_CHANNEL;
+	if (fwcmp_pcr_p2p_get(old) && !fwcmp_pcr_bcast_get(old)) {
+		ch = fwcmp_pcr_channel_get(old);
+		if (p->nconn && p->channel == ch && p->gen == generation)
+			bandwidth = p->bandwidth;
+		else if (arg->direction == FWCMP_DIR_OUTPUT)
+			bandwidth = fwcmp_opcr_bandwidth(old);
+		else
+			bandwidth = arg->bandwidth;
+		/*
+		 * Return the bandwidth only when the IRM had the channel: a
+		 * bus reset since may have freed both, and giving back what
+		 * nobody holds would corrupt BANDWIDTH_AVAILABLE.
+		 */
+		ch = fwcmp_irm_free(u, generation, ch, 0, &freed);
+		if (ch >= 0) {
+			arg->channel = ch;
+			if (bandwidth)
+				fwcmp_irm_free(u, generation, -1, bandwidth,
+					       &freed);
+		}
+	}
+	arg->bandwidth = freed;
+	arg->old_value = old;
+	arg->new_value = new;
+	arg->generation = generation;
+
+	if (p->nconn)
+		fwcmp_plug_lost(u, p, FWCMP_LOST_CLEARED, generation);
+	fwcmp_plug_err(u, p->dir, p->index,
+		       "cleared by CLEAR_PLUG: %08x -> %08x\n", old, new);
+out:
+	mutex_unlock(&u->lock);
+	return err;
+}
