@@ -3,6 +3,8 @@
 #
 #   make                 build firewire-cmp.ko and firewire-sim.ko for LANE
 #   make check           build and run every selftest in QEMU on KERNELS
+#   make check-long      the reliability tests (rel_*) at full length on the
+#                        debug kernel: 1,000,000 fuzz calls, 12,000-op storm
 #   make lint            checkpatch --strict and sparse over the kernel code
 #   make setup           install what a Debian 12 machine needs (as root)
 #   make demo            boot 6.1 in QEMU with a simulated camcorder and run fwcmp
@@ -38,6 +40,12 @@ modules:
 
 check:
 	$(selftests)/vmtest.sh --lanes "$(KERNELS)" --filter '$(FILTER)'
+
+# FWCMP_LONG=1 in the guest; about 40 minutes under TCG (see
+# Documentation/firewire/firewire-cmp-reliability.rst).
+check-long:
+	$(selftests)/vmtest.sh --no-host --long --lanes debug --filter '^rel_' \
+		--test-timeout 4200 --timeout 6000
 
 lint:
 	scripts/lint.sh
@@ -77,5 +85,5 @@ dkms-uninstall:
 dkms-test:
 	scripts/dkms-test.sh
 
-.PHONY: all modules check lint setup clean demo tools install uninstall \
+.PHONY: all modules check check-long lint setup clean demo tools install uninstall \
 	dkms-install dkms-uninstall dkms-test

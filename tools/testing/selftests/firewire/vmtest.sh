@@ -82,7 +82,8 @@ copy_with_libs() {
 
 build_selftests() {
 	local out=$run/selftests
-	make -s -C "$here" OUTPUT="$out/bin" install INSTALL_PATH="$out/install" >&2
+	make -s -C "$here" OUTPUT="$out/bin" RELIABILITY="$long" \
+		install INSTALL_PATH="$out/install" >&2
 	echo "$out/install"
 }
 
