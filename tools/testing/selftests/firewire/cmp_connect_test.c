@@ -48,13 +48,6 @@ FIXTURE_TEARDOWN_PARENT(conn)
 	check_invariant(&self->bus); \
 } while (0)
 
-#define check_unchanged() do { \
-	struct fwcmp_snapshot __now; \
-	ASSERT_EQ(0, fwcmp_snapshot(&self->bus, &__now)); \
-	check_snapshot_equal_idle(&self->before, &__now); \
-	check_invariant(&self->bus); \
-} while (0)
-
 static uint32_t sim_pcr(struct __test_metadata *_metadata,
 			struct fwcmp_bus *b, int node, unsigned int dir,
 			unsigned int index)

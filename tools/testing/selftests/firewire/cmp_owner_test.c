@@ -38,13 +38,6 @@ FIXTURE_TEARDOWN_PARENT(owner)
 	fwcmp_teardown_bus(&self->bus);
 }
 
-#define check_unchanged() do { \
-	struct fwcmp_snapshot __now; \
-	ASSERT_EQ(0, fwcmp_snapshot(&self->bus, &__now)); \
-	check_snapshot_equal_idle(&self->before, &__now); \
-	check_invariant(&self->bus); \
-} while (0)
-
 /* close() breaks every non-persistent connection of the descriptor. */
 TEST_F(owner, close_breaks_connections)
 {

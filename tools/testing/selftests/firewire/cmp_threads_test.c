@@ -46,13 +46,6 @@ FIXTURE_TEARDOWN_PARENT(threads)
 	fwcmp_teardown_bus(&self->bus);
 }
 
-#define check_unchanged() do { \
-	struct fwcmp_snapshot __now; \
-	ASSERT_EQ(0, fwcmp_snapshot(&self->bus, &__now)); \
-	check_snapshot_equal_idle(&self->before, &__now); \
-	check_invariant(&self->bus); \
-} while (0)
-
 struct worker {
 	int fd;
 	unsigned int seed;

@@ -346,6 +346,16 @@ int fwcmp_wait_invariant(struct fwcmp_bus *b, int timeout_ms, char *why,
 	ASSERT_TRUE(fwcmp_snapshot_equal_idle(a, b, __why, sizeof(__why))) \
 		TH_LOG("snapshot: %s", __why); \
 } while (0)
+/*
+ * In a TEST_F whose fixture has `bus` and a `before` snapshot: the bus is as
+ * it was (idle plugs compared loosely) and the invariant holds.
+ */
+#define check_unchanged() do { \
+	struct fwcmp_snapshot __now; \
+	ASSERT_EQ(0, fwcmp_snapshot(&self->bus, &__now)); \
+	check_snapshot_equal_idle(&self->before, &__now); \
+	check_invariant(&self->bus); \
+} while (0)
 
 /* ---- misc ---- */
 void fwcmp_msleep(unsigned int ms);
