@@ -903,6 +903,9 @@ static int fwcmp_cmd_watch(int argc, char **argv)
 			close(w.pfd[1].fd);
 			w.pfd[1].fd = -1;
 		}
+		if (w.pfd[1].fd < 0)
+			fprintf(stderr, "%s: no inotify on %s: units that appear later are not watched\n",
+				fwcmp_prog, FWCMP_DEV_DIR);
 		fwcmp_watch_rescan(&w);
 	}
 	if (!fwcmp_json_out) {

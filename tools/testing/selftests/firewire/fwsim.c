@@ -23,7 +23,8 @@
 #define SYS_BUS		"/sys/bus/firewire-sim"
 #define SYS_FW		"/sys/bus/firewire/devices"
 #define DBG_ROOT	"/sys/kernel/debug/firewire-sim"
-#define SETTLE_MS	20000
+/* Long enough for 62 discoveries on the KASAN debug kernel under TCG. */
+#define SETTLE_MS	90000
 #define STABLE_MS	300
 
 static int write_str(const char *path, const char *s)

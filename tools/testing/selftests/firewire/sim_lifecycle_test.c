@@ -142,7 +142,8 @@ TEST_F(life, unplug_and_replug)
 	EXPECT_LE(0, fwsim_node_phy_id(BUS, 0));
 }
 
-TEST_F(life, sixty_two_nodes_come_and_go)
+/* 62 discoveries take over a minute on the KASAN debug kernel under TCG. */
+TEST_F_TIMEOUT(life, sixty_two_nodes_come_and_go, 240)
 {
 	struct fwsim_node_cfg cfg = { .oplugs = 1, .iplugs = 1 };
 	uint64_t guids[62];
@@ -166,7 +167,8 @@ TEST_F(life, sixty_two_nodes_come_and_go)
 	EXPECT_EQ(0, fwsim_node_add(BUS, &cfg));
 }
 
-TEST_F(life, bus_with_62_nodes_deleted_whole)
+/* 62 discoveries take over a minute on the KASAN debug kernel under TCG. */
+TEST_F_TIMEOUT(life, bus_with_62_nodes_deleted_whole, 240)
 {
 	uint64_t guids[62];
 	int i;
