@@ -36,7 +36,11 @@ void fwcmp_plug_err(struct fwcmp_unit *u, unsigned int dir, unsigned int index,
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	dev_err_ratelimited(&u->unit->device, "%cPCR%u: %pV",
+	/*
+	 * On our own device, not the fw_unit: .remove drops the unit while
+	 * u, and so u->dev, lives on until the last file is closed.
+	 */
+	dev_err_ratelimited(&u->dev, "%cPCR%u: %pV",
 			    dir == FWCMP_DIR_INPUT ? 'i' : 'o', index, &vaf);
 	va_end(args);
 }
