@@ -10,8 +10,9 @@
  * second to take the same resources again and to set the counter again.
  *
  * Everything here runs under the unit lock, which serialises the
- * transaction sequences of one unit. Restoring is done per unit by one work
- * item that walks every plug, so that it can later be batched per card.
+ * transaction sequences of one unit. After a bus reset cmp-restore.c
+ * restores the connections of every unit of a card in one batch; what the
+ * batch could not settle is restored here, one plug after another.
  */
 
 #include <linux/delay.h>
@@ -41,6 +42,7 @@ void fwcmp_plugs_init(struct fwcmp_unit *u)
 			INIT_LIST_HEAD(&p->conns);
 			p->channel = -1;
 			p->gen = -1;
+			p->irm_gen = -1;
 			p->pcr_gen = -1;
 		}
 	}
@@ -53,6 +55,7 @@ static void fwcmp_plug_reset(struct fwcmp_plug *p)
 	p->channel = -1;
 	p->bandwidth = 0;
 	p->gen = -1;
+	p->irm_gen = -1;
 	p->p2p_total = 0;
 	p->prior_valid = false;
 }
@@ -134,6 +137,15 @@ struct fwcmp_restore_ctx {
 	unsigned int overhead_id;
 };
 
+/* Restore with the overhead ID we wrote before, as we hold it. */
+static unsigned int fwcmp_restore_overhead_id(struct fwcmp_unit *u,
+					      struct fwcmp_plug *p)
+{
+	return p->dir == FWCMP_DIR_OUTPUT && p->pcr_gen != -1 ?
+		fwcmp_opcr_overhead_get(p->pcr) :
+		fwcmp_bandwidth_overhead_id(u);
+}
+
 /*
  * Set our share of the p2p counter again after a bus reset. The device has
  * cleared it (IEC 61883-1 9.4), or, for some devices, kept it: when the
@@ -165,6 +177,41 @@ static int fwcmp_restore_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	return 0;
 }
 
+/* The plug's connections hold again in @generation, with @pcr on the device. */
+void fwcmp_plug_restored(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			 int generation, u32 pcr)
+{
+	struct fwcmp_conn *conn;
+
+	lockdep_assert_held(&u->lock);
+	p->gen = generation;
+	p->p2p_total = fwcmp_pcr_p2p_get(pcr);
+	list_for_each_entry(conn, &p->conns, plug_node)
+		fwcmp_conn_event(u, conn, FWCMP_EVENT_CONN_RESTORED, 0,
+				 generation);
+}
+
+/*
+ * The compare-swap that restores the plug's connections if the device did
+ * what IEC 61883-1 says at the reset (cleared p2p, kept the rest), for the
+ * batch to send without reading first. False when no guess is safe: the
+ * plug then goes the careful way, fwcmp_restore_plug().
+ */
+bool fwcmp_restore_guess(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			 u32 *cur, u32 *next)
+{
+	struct fwcmp_restore_ctx ctx = {
+		.overhead_id = fwcmp_restore_overhead_id(u, p),
+	};
+
+	if (p->pcr_gen < 0)
+		return false;
+	*cur = fwcmp_pcr_p2p_set(p->pcr, 0);
+	if (fwcmp_restore_modify(p, *cur, next, &ctx))
+		return false;
+	return *next != *cur;
+}
+
 /*
  * Restore the plug's connections in @generation. Returns 0 (restored),
  * -EAGAIN (generation stale or plug contended: still pending), or
@@ -174,14 +221,14 @@ static int fwcmp_restore_plug(struct fwcmp_unit *u, struct fwcmp_plug *p,
 			      int generation, int node_id)
 {
 	struct fwcmp_restore_ctx ctx;
-	struct fwcmp_conn *conn;
 	unsigned int freed;
 	u32 reason = FWCMP_LOST_TRANSACTION, pcr;
 	int ret, err;
 
 	lockdep_assert_held(&u->lock);
 
-	if (p->irm_owned) {
+	/* The batch of cmp-restore.c may have taken them already. */
+	if (p->irm_owned && p->irm_gen != generation) {
 		ret = fwcmp_irm_alloc(u, generation, 1ULL << p->channel,
 				      p->bandwidth, &reason);
 		if (ret == -EAGAIN)
@@ -194,12 +241,10 @@ static int fwcmp_restore_plug(struct fwcmp_unit *u, struct fwcmp_plug *p,
 				reason = FWCMP_LOST_TRANSACTION;
 			goto lost;
 		}
+		p->irm_gen = generation;
 	}
 
-	/* Restore with the overhead ID we wrote before, as we hold it. */
-	ctx.overhead_id = p->dir == FWCMP_DIR_OUTPUT && p->pcr_gen != -1 ?
-		fwcmp_opcr_overhead_get(p->pcr) :
-		fwcmp_bandwidth_overhead_id(u);
+	ctx.overhead_id = fwcmp_restore_overhead_id(u, p);
 	err = fwcmp_pcr_modify(u, p, generation, node_id, fwcmp_restore_modify,
 			       &ctx, NULL, &pcr);
 	if (err == -EAGAIN) {
@@ -216,11 +261,7 @@ static int fwcmp_restore_plug(struct fwcmp_unit *u, struct fwcmp_plug *p,
 		goto lost;
 	}
 
-	p->gen = generation;
-	p->p2p_total = fwcmp_pcr_p2p_get(pcr);
-	list_for_each_entry(conn, &p->conns, plug_node)
-		fwcmp_conn_event(u, conn, FWCMP_EVENT_CONN_RESTORED, 0,
-				 generation);
+	fwcmp_plug_restored(u, p, generation, pcr);
 	return 0;
 
 lost:
@@ -228,7 +269,7 @@ lost:
 	return FWCMP_SET_LOST;
 }
 
-static bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation)
+bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation)
 {
 	struct fw_card *card = fwcmp_card(u);
 	bool same;
@@ -240,7 +281,7 @@ static bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation)
 }
 
 /* Restore every pending plug of the unit. Caller holds u->lock. */
-static void fwcmp_restore_unit(struct fwcmp_unit *u)
+void fwcmp_restore_unit(struct fwcmp_unit *u)
 {
 	unsigned int dir, i, tries;
 	int generation, node_id, ret;
@@ -285,19 +326,6 @@ static void fwcmp_restore_unit(struct fwcmp_unit *u)
 			fwcmp_plug_lost(u, p, FWCMP_LOST_PLUG_BUSY, generation);
 		}
 	}
-}
-
-void fwcmp_restore_work(struct work_struct *work)
-{
-	struct fwcmp_unit *u = container_of(work, struct fwcmp_unit,
-					    restore_work);
-
-	mutex_lock(&u->lock);
-	if (!u->removed) {
-		fwcmp_read_mprs(u);
-		fwcmp_restore_unit(u);
-	}
-	mutex_unlock(&u->lock);
 }
 
 /* Called from .update with u->lock held. */
@@ -407,7 +435,7 @@ int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	if (!conn)
 		return -ENOMEM;
 
-	mutex_lock(&u->lock);
+	fwcmp_unit_lock(u);
 	if (u->removed) {
 		err = -ENODEV;
 		goto out_unlock;
@@ -473,7 +501,7 @@ int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 
 				mutex_unlock(&u->lock);
 				err = fwcmp_irm_wait_until(deadline);
-				mutex_lock(&u->lock);
+				fwcmp_unit_lock(u);
 				if (err)
 					break;
 				if (u->removed) {
@@ -541,6 +569,7 @@ reset:
 		arg->bandwidth = 0;
 	} else {
 		p->irm_owned = true;
+		p->irm_gen = generation;
 		p->channel = c.channel;
 		p->bandwidth = c.bandwidth;
 		p->speed = arg->speed;
@@ -726,7 +755,7 @@ int fwcmp_disconnect(struct fwcmp_client *client, u32 handle, bool force)
 	if (!handle)
 		return -EINVAL;
 
-	mutex_lock(&u->lock);
+	fwcmp_unit_lock(u);
 	if (u->removed) {
 		err = -ENODEV;
 		goto out;
@@ -748,7 +777,7 @@ void fwcmp_client_break_all(struct fwcmp_client *client)
 	struct fwcmp_unit *u = client->u;
 	struct fwcmp_conn *conn, *tmp;
 
-	mutex_lock(&u->lock);
+	fwcmp_unit_lock(u);
 	list_for_each_entry_safe(conn, tmp, &client->conns, client_node) {
 		if (conn->persistent) {
 			list_del(&conn->client_node);
@@ -821,7 +850,7 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
 	if (arg->bandwidth > FWCMP_BANDWIDTH_AVAILABLE_INITIAL)
 		return -EINVAL;
 
-	mutex_lock(&u->lock);
+	fwcmp_unit_lock(u);
 	if (u->removed) {
 		err = -ENODEV;
 		goto out;

@@ -25,7 +25,7 @@
 
 static dev_t fwcmp_devt;
 static DEFINE_IDA(fwcmp_minors);
-static struct workqueue_struct *fwcmp_wq;
+struct workqueue_struct *fwcmp_wq;
 
 void fwcmp_plug_err(struct fwcmp_unit *u, unsigned int dir, unsigned int index,
 		    const char *fmt, ...)
@@ -244,7 +244,6 @@ static int fwcmp_probe(struct fw_unit *unit, const struct ieee1394_device_id *id
 	xa_init_flags(&u->handles, XA_FLAGS_ALLOC1);
 	u->next_handle = 1;
 	INIT_LIST_HEAD(&u->clients);
-	INIT_WORK(&u->restore_work, fwcmp_restore_work);
 	fwcmp_plugs_init(u);
 
 	u->guid = (u64)device->config_rom[3] << 32 | device->config_rom[4];
@@ -273,6 +272,7 @@ static int fwcmp_probe(struct fw_unit *unit, const struct ieee1394_device_id *id
 	if (err)
 		goto err_put;
 
+	fwcmp_restore_add_unit(u);
 	return 0;
 
 err_put:
@@ -287,7 +287,7 @@ static void fwcmp_update(struct fw_unit *unit)
 	mutex_lock(&u->lock);
 	if (!u->removed) {
 		fwcmp_bus_reset(u);
-		queue_work(fwcmp_wq, &u->restore_work);
+		fwcmp_restore_queue();
 	}
 	mutex_unlock(&u->lock);
 }
@@ -299,6 +299,8 @@ static void fwcmp_remove(struct fw_unit *unit)
 	struct fwcmp_client *client;
 	int generation, node_id;
 
+	/* From now on no batch restore includes the unit. */
+	fwcmp_restore_del_unit(u);
 	mutex_lock(&u->lock);
 	u->dying = true;
 	fwcmp_break_all(u, FWCMP_LOST_UNIT_REMOVED);
@@ -311,7 +313,6 @@ static void fwcmp_remove(struct fw_unit *unit)
 		wake_up_interruptible(&client->wait);
 	mutex_unlock(&u->lock);
 
-	cancel_work_sync(&u->restore_work);
 	cdev_device_del(&u->cdev, &u->dev);
 
 	/*
@@ -386,6 +387,7 @@ err_chrdev:
 static void __exit fwcmp_exit(void)
 {
 	driver_unregister(&fwcmp_driver.driver);
+	fwcmp_restore_exit();
 	destroy_workqueue(fwcmp_wq);
 	class_unregister(&fwcmp_class);
 	unregister_chrdev_region(fwcmp_devt, FWCMP_MINORS);

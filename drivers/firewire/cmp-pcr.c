@@ -19,8 +19,14 @@
 #define FWCMP_BUSY_RETRIES		3
 /* Compare failures tolerated before giving up on a contended plug. */
 #define FWCMP_CONTENTION_RETRIES	8
-/* Lock timeouts tolerated (each one checked by a read). */
+/* Lock timeouts and send errors tolerated (each one checked by a read). */
 #define FWCMP_TIMEOUT_RETRIES		2
+/*
+ * Internal only: the request may not have left the controller (a send
+ * error: no ack, or no memory for the packet). Like a timeout its outcome
+ * is unknown, so it is checked and retried; callers see -EIO.
+ */
+#define FWCMP_ESEND			ECOMM
 
 int fwcmp_rcode_to_errno(int rcode)
 {
@@ -57,7 +63,20 @@ static int fwcmp_transaction(struct fwcmp_unit *u, int tcode, int generation,
 		if (rcode != RCODE_BUSY)
 			break;
 	}
+	if (rcode == RCODE_SEND_ERROR)
+		return -FWCMP_ESEND;
 	return fwcmp_rcode_to_errno(rcode);
+}
+
+/* Outcome unknown: the request may or may not have been executed. */
+static bool fwcmp_outcome_unknown(int err)
+{
+	return err == -ETIMEDOUT || err == -FWCMP_ESEND;
+}
+
+static int fwcmp_user_errno(int err)
+{
+	return err == -FWCMP_ESEND ? -EIO : err;
 }
 
 int fwcmp_read_quadlet(struct fwcmp_unit *u, int generation, int node_id,
@@ -70,12 +89,12 @@ int fwcmp_read_quadlet(struct fwcmp_unit *u, int generation, int node_id,
 	for (tries = 0; tries <= FWCMP_TIMEOUT_RETRIES; tries++) {
 		err = fwcmp_transaction(u, TCODE_READ_QUADLET_REQUEST,
 					generation, node_id, offset, &data, 4);
-		if (err != -ETIMEDOUT)
+		if (!fwcmp_outcome_unknown(err))
 			break;
 	}
 	if (!err)
 		*value = be32_to_cpu(data);
-	return err;
+	return fwcmp_user_errno(err);
 }
 
 int fwcmp_pcr_read(struct fwcmp_unit *u, struct fwcmp_plug *p, int generation,
@@ -139,15 +158,16 @@ int fwcmp_pcr_modify(struct fwcmp_unit *u, struct fwcmp_plug *p, int generation,
 		buf[1] = cpu_to_be32(next);
 		err = fwcmp_transaction(u, TCODE_LOCK_COMPARE_SWAP, generation,
 					node_id, fwcmp_pcr_offset(p), buf, 8);
-		if (err == -ETIMEDOUT) {
+		if (fwcmp_outcome_unknown(err)) {
 			/*
 			 * The lock may or may not have been executed. Find
 			 * out before trying again, so that a counter is never
-			 * changed twice.
+			 * changed twice. A close() that gave up here would
+			 * leave our share of the p2p counter behind.
 			 */
 			p->pcr_gen = -1;
 			if (++timeouts > FWCMP_TIMEOUT_RETRIES)
-				return -ETIMEDOUT;
+				return fwcmp_user_errno(err);
 			err = fwcmp_pcr_read(u, p, generation, node_id, &seen);
 			if (err)
 				return err;

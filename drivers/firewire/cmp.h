@@ -12,6 +12,10 @@
  *  - struct fwcmp_client lives from open() to release(); only its file and
  *    the unit's client list (under the unit lock) point to it, and release()
  *    unlinks it under that lock, so it needs no reference count.
+ *  - After a bus reset, cmp-restore.c takes the pending plugs of every unit
+ *    of a card under each unit's lock in turn, sets @restoring, and puts
+ *    the transactions on the bus without any lock; paths that change plugs
+ *    take the lock with fwcmp_unit_lock(), which waits for the batch.
  *  - struct fwcmp_conn lives from CONNECT until it is broken; it is reached
  *    through the unit's handle xarray, its plug's list and its owner's list,
  *    all changed only under the unit lock.
@@ -61,6 +65,7 @@ struct fwcmp_plug {
 	unsigned int speed;		/* what we write to an oPCR */
 	unsigned int payload;
 	int gen;			/* generation the set was set up in */
+	int irm_gen;			/* generation of our IRM allocation */
 	u32 pcr;			/* last value known, valid in @pcr_gen */
 	int pcr_gen;			/* -1: unknown */
 	unsigned int p2p_total;		/* p2p after our last lock */
@@ -87,12 +92,17 @@ struct fwcmp_unit {
 	u64 guid;
 	u32 vendor_id;
 	u32 model_id;
-	struct work_struct restore_work;
+	struct list_head restore_node;	/* fwcmp_units, cmp-restore.c */
 
 	/* The lock serialises every transaction sequence on this unit. */
 	struct mutex lock;
 	/* Protected by @lock: */
 	bool dying;			/* .remove is breaking everything */
+	/*
+	 * The batch restore has taken this unit's pending plugs and is on
+	 * the bus without the lock; fwcmp_unit_lock() waits until it is done.
+	 */
+	bool restoring;
 	/*
 	 * Set once the lost and removed events are queued, so that a reader
 	 * who sees it (also without the lock) has had every event.
@@ -137,6 +147,7 @@ void fwcmp_plug_err(struct fwcmp_unit *u, unsigned int dir, unsigned int index,
 		    const char *fmt, ...);
 
 /* cmp-main.c */
+extern struct workqueue_struct *fwcmp_wq;
 void fwcmp_current_gen(struct fwcmp_unit *u, int *generation, int *node_id);
 int fwcmp_read_mprs(struct fwcmp_unit *u);
 unsigned int fwcmp_plug_count(struct fwcmp_unit *u, unsigned int dir);
@@ -181,7 +192,19 @@ int fwcmp_disconnect(struct fwcmp_client *client, u32 handle, bool force);
 int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg);
 void fwcmp_client_break_all(struct fwcmp_client *client);
 void fwcmp_break_all(struct fwcmp_unit *u, u32 reason);
-void fwcmp_restore_work(struct work_struct *work);
+bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation);
+void fwcmp_restore_unit(struct fwcmp_unit *u);
+bool fwcmp_restore_guess(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			 u32 *cur, u32 *next);
+void fwcmp_plug_restored(struct fwcmp_unit *u, struct fwcmp_plug *p,
+			 int generation, u32 pcr);
 void fwcmp_bus_reset(struct fwcmp_unit *u);
+
+/* cmp-restore.c */
+void fwcmp_unit_lock(struct fwcmp_unit *u);
+void fwcmp_restore_add_unit(struct fwcmp_unit *u);
+void fwcmp_restore_del_unit(struct fwcmp_unit *u);
+void fwcmp_restore_queue(void);
+void fwcmp_restore_exit(void);
 
 #endif /* _FIREWIRE_CMP_H */

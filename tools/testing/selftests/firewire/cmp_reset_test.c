@@ -381,6 +381,9 @@ TEST_F_TIMEOUT(full, reset_restores_full_bus, 120)
 
 	fwcmp_drain_events(self->fd[0]);
 	fwcmp_drain_events(self->fd[1]);
+	for (s = 0; s < 2; s++)
+		ASSERT_EQ(0, fwsim_stats_clear(self->bus.id,
+					       self->bus.node[s].idx));
 	ASSERT_EQ(0, fwsim_bus_reset(self->bus.id));
 	for (s = 0; s < 2; s++) {
 		struct fwcmp_connect mine[32];
@@ -392,6 +395,32 @@ TEST_F_TIMEOUT(full, reset_restores_full_bus, 120)
 		expect_restored_n(_metadata, self->fd[s], mine, m);
 	}
 	wait_invariant(&self->bus);
+
+	/*
+	 * Restored as one batch: one lock per plug, one per IRM register
+	 * (CHANNELS_AVAILABLE_HI, BANDWIDTH_AVAILABLE) and no reads, where
+	 * one connection after another costs three locks each. The slack is
+	 * firewire-core's own bus manager work at the IRM (BUS_MANAGER_ID,
+	 * the broadcast channel) and one wrong guess of an IRM register.
+	 */
+	{
+		uint64_t locks = 0, reads = 0, v;
+
+		for (s = 0; s < 2; s++) {
+			ASSERT_EQ(0, fwsim_stat(self->bus.id,
+						self->bus.node[s].idx,
+						"lock.complete", &v));
+			locks += v;
+			ASSERT_EQ(0, fwsim_stat(self->bus.id,
+						self->bus.node[s].idx,
+						"read_quadlet.complete", &v));
+			reads += v;
+		}
+		TH_LOG("%u connections restored with %llu locks, %llu reads",
+		       n, (unsigned long long)locks, (unsigned long long)reads);
+		EXPECT_LE(locks, n + 2 + 4);
+		EXPECT_EQ(0, reads);
+	}
 
 	for (s = 0; s < n; s++)
 		model_disconnect_node(&self->bus, self->bus.node[slot[s]].idx,

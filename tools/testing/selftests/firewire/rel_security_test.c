@@ -71,7 +71,7 @@ FIXTURE_TEARDOWN_PARENT(sec)
 	fwcmp_teardown_bus(&self->bus);
 }
 
-#define check_unchanged(before) do { \
+#define check_same_as(before) do { \
 	struct fwcmp_snapshot __now; \
 	ASSERT_EQ(0, fwcmp_snapshot(&self->bus, &__now)); \
 	check_snapshot_equal(before, &__now); \
@@ -119,10 +119,10 @@ TEST_F(sec, handle_meaningless_on_other_descriptor)
 	/* Same unit, another descriptor; another unit: EINVAL, no change. */
 	test_err_disconnect(EINVAL, other, c.handle);
 	test_err_disconnect(EINVAL, unit0, c.handle);
-	check_unchanged(&before);
+	check_same_as(&before);
 	/* Closing the other descriptor does not touch it either. */
 	ASSERT_EQ(0, close(other));
-	check_unchanged(&before);
+	check_same_as(&before);
 	model_disconnect_node(&self->bus, self->node, self->fd, c.handle);
 	check_invariant(&self->bus);
 	close(unit0);
@@ -144,7 +144,7 @@ TEST_F(sec, persistent_handle_needs_a_writer)
 	test_err_connect(EBADF, ro, FWCMP_DIR_OUTPUT, 0, 0, FWCMP_ANY_CHANNEL,
 			 FWCMP_TEST_SPEED, FWCMP_TEST_PAYLOAD);
 	test_err_clear_plug(EBADF, ro, FWCMP_DIR_INPUT, 0, 0);
-	check_unchanged(&before);
+	check_same_as(&before);
 	model_disconnect_node(&self->bus, self->node, rw, c.handle);
 	check_invariant(&self->bus);
 	close(ro);
@@ -181,7 +181,7 @@ TEST_F(sec, clear_plug_needs_cap_sys_admin)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	check_unchanged(&before);
+	check_same_as(&before);
 	model_disconnect_node(&self->bus, self->node, self->fd, c.handle);
 }
 

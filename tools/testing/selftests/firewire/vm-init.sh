@@ -31,6 +31,8 @@ cd /selftests
 filter=$(cat filter)
 timeout=$(cat timeout)
 export FWCMP_LANE=$(cat lane) FWCMP_LONG=$(cat long)
+seed=$(cat seed 2>/dev/null)
+[ -z "$seed" ] || export FWCMP_SEED=$seed
 while read -r prog; do
 	[ -n "$prog" ] || continue
 	echo "$prog" | grep -Eq "$filter" || continue
