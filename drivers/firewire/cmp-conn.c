@@ -414,7 +414,8 @@ int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	struct fwcmp_connect_ctx c = { .flags = arg->flags };
 	struct fwcmp_conn *conn;
 	struct fwcmp_plug *p;
-	unsigned int resets = 0, i, max_speed, saved_speed, saved_payload;
+	unsigned int resets = 0, waits = 0, i, max_speed, saved_speed;
+	unsigned int saved_payload;
 	int generation, node_id, err, ret, saved_channel;
 	u32 old, new, id, reason;
 
@@ -498,6 +499,15 @@ int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 		if (err == FWCMP_NEED_IRM) {
 			if (!fwcmp_irm_reset_delay_over(u)) {
 				u64 deadline = fwcmp_irm_reset_deadline(u);
+
+				/*
+				 * Each reset moves the deadline: a bus that
+				 * keeps resetting must not hold us for ever.
+				 */
+				if (++waits > FWCMP_RESET_RETRIES) {
+					err = -EAGAIN;
+					break;
+				}
 
 				mutex_unlock(&u->lock);
 				err = fwcmp_irm_wait_until(deadline);
