@@ -70,6 +70,8 @@ struct fwcmp_batch_plug {
 };
 
 struct fwcmp_batch {
+	/* The requests hold timers: never on the stack (debugobjects). */
+	struct fwcmp_batch_req irm[3];
 	atomic_t pending;
 	struct completion done;
 	struct fw_card *card;
@@ -187,7 +189,7 @@ static bool fwcmp_batch_irm(struct fwcmp_batch *b, int irm_id)
 		CSR_REGISTER_BASE + CSR_CHANNELS_AVAILABLE_LO,
 		CSR_REGISTER_BASE + CSR_BANDWIDTH_AVAILABLE,
 	};
-	struct fwcmp_batch_req req[3];
+	struct fwcmp_batch_req *req = b->irm;
 	u32 want[3] = { 0, 0, 0 }, old[3], new[3];
 	bool taken[3] = { false, false, false };
 	unsigned int i, r, tries;

@@ -25,6 +25,16 @@ wait_grep() {
 	return 1
 }
 
+# wait_open PID FILE: until PID has FILE open (--json prints no banner).
+wait_open() {
+	local i
+	for i in $(seq 100); do
+		ls -l /proc/"$1"/fd 2>/dev/null | grep -q " $2\$" && return 0
+		sleep 0.1
+	done
+	fail "pid $1 did not open $2 within 10 s"
+}
+
 bus_reset() {
 	echo 1 > "$SIM_SYS/devices/fwsim$BUS/bus_reset"
 }
@@ -53,7 +63,7 @@ case_json_lost() {
 	h=$out
 	fwcmp watch --json "$DEV" > /tmp/fwcmp_watch.out 2>&1 &
 	bg_pid=$!
-	sleep 0.5
+	wait_open "$bg_pid" "$DEV" || return
 	bus_reset
 	wait_grep /tmp/fwcmp_watch.out '"event":"bus-reset"' || return
 	expect_rc 0 fwcmp clear "$DEV" --output 0 || return
