@@ -690,7 +690,16 @@ static void fwcmp_plug_release_irm(struct fwcmp_unit *u, struct fwcmp_plug *p)
 
 	if (p->channel < 0)
 		return;
-	ret = fwcmp_irm_free(u, p->gen, p->channel, p->bandwidth, &freed);
+	/*
+	 * The bandwidth goes back only with the channel. When the IRM does
+	 * not have the channel allocated (we joined a connection whose owner
+	 * did not allocate again after a bus reset, or another controller
+	 * cleared the plug and freed it), nobody holds the bandwidth either,
+	 * and returning it would raise BANDWIDTH_AVAILABLE above the truth.
+	 */
+	ret = fwcmp_irm_free(u, p->gen, p->channel, 0, &freed);
+	if (ret >= 0 && p->bandwidth)
+		fwcmp_irm_free(u, p->gen, -1, p->bandwidth, &freed);
 	if (ret < 0 && ret != -ENODEV)
 		fwcmp_plug_err(u, p->dir, p->index,
 			       "channel %d not returned to the IRM: %d\n",
