@@ -674,10 +674,20 @@ static int fwcmp_plug_break(struct fwcmp_unit *u, struct fwcmp_plug *p,
 	 * the channel and bandwidth. When the device could not be asked, the
 	 * resources we took ourselves go back anyway.
 	 */
-	if (p->nconn == count)
-		*release = err ? p->irm_owned : !fwcmp_pcr_in_use(pcr);
-	else
+	if (p->nconn != count)
 		*release = false;
+	else if (err)
+		*release = p->irm_owned;
+	else if (fwcmp_pcr_in_use(pcr))
+		/*
+		 * Still in use: by others on our channel, who now hold the
+		 * resources, or by others who rewrote the channel (libiec61883
+		 * given a plug index does), and then ours serve nobody.
+		 */
+		*release = p->irm_owned &&
+			   fwcmp_pcr_channel_get(pcr) != p->channel;
+	else
+		*release = true;
 	if (!err)
 		p->p2p_total = fwcmp_pcr_p2p_get(pcr);
 	return 0;
