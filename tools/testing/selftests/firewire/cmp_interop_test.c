@@ -508,6 +508,7 @@ static void ours_then_lib(struct __test_metadata *_metadata,
 					     ch, bw);
 		TH_LOG("libiec61883 disconnect of the last connection: %d; %u units leaked",
 		       rc, c.bandwidth);
+		EXPECT_EQ(-1, rc);
 		expect_gt(pcr_with(c.pcr, 0, 63, -1), IPCR_IDLE,
 			  FWSIM_BANDWIDTH_INITIAL - c.bandwidth, ALL_FREE);
 		expect_get_plug(FWCMP_DIR_OUTPUT, 0, 63);
