@@ -713,10 +713,20 @@ static int fwcmp_plug_break(struct fwcmp_unit *u, struct fwcmp_plug *p,
 	 * the channel and bandwidth. When the device could not be asked, the
 	 * resources we took ourselves go back anyway.
 	 */
-	if (p->nconn == count)
-		*release = err ? p->irm_owned : !fwcmp_pcr_in_use(pcr);
-	else
+	if (p->nconn != count)
 		*release = false;
+	else if (err)
+		*release = p->irm_owned;
+	else if (fwcmp_pcr_in_use(pcr))
+		/*
+		 * Still in use: by others on our channel, who now hold the
+		 * resources, or by others who rewrote the channel (libiec61883
+		 * given a plug index does), and then ours serve nobody.
+		 */
+		*release = p->irm_owned &&
+			   fwcmp_pcr_channel_get(pcr) != p->channel;
+	else
+		*release = true;
 	if (!err)
 		p->p2p_total = fwcmp_pcr_p2p_get(pcr);
 	return 0;
@@ -729,7 +739,16 @@ static void fwcmp_plug_release_irm(struct fwcmp_unit *u, struct fwcmp_plug *p)
 
 	if (p->channel < 0)
 		return;
-	ret = fwcmp_irm_free(u, p->gen, p->channel, p->bandwidth, &freed);
+	/*
+	 * The bandwidth goes back only with the channel. When the IRM does
+	 * not have the channel allocated (we joined a connection whose owner
+	 * did not allocate again after a bus reset, or another controller
+	 * cleared the plug and freed it), nobody holds the bandwidth either,
+	 * and returning it would raise BANDWIDTH_AVAILABLE above the truth.
+	 */
+	ret = fwcmp_irm_free(u, p->gen, p->channel, 0, &freed);
+	if (ret >= 0 && p->bandwidth)
+		fwcmp_irm_free(u, p->gen, -1, p->bandwidth, &freed);
 	if (ret < 0 && ret != -ENODEV)
 		fwcmp_plug_err(u, p->dir, p->index,
 			       "channel %d not returned to the IRM: %d\n",
