@@ -40,39 +40,6 @@
 #include "kselftest_harness.h"
 #include "fwcmp_util.h"
 
-/*
- * libraw1394's firewire-core backend opens an inotify instance to notice
- * new /dev/fw* ports and fails without one; the debug kernel lane is built
- * without CONFIG_INOTIFY_USER. This program defines inotify_init() and
- * inotify_add_watch(), to which the dynamic linker binds libraw1394's calls
- * (the executable comes first in the lookup scope): the real system calls
- * when the kernel has them, else a pipe that never becomes readable, that
- * is "no port appeared", which is all these tests need.
- */
-int inotify_init(void);
-int inotify_add_watch(int fd, const char *name, uint32_t mask);
-
-int inotify_init(void)
-{
-	int fd = syscall(SYS_inotify_init1, 0), p[2];
-
-	if (fd >= 0 || errno != ENOSYS)
-		return fd;
-	if (pipe(p))
-		return -1;
-	/* p[1] stays open: p[0] never reports end of file either. */
-	return p[0];
-}
-
-int inotify_add_watch(int fd, const char *name, uint32_t mask)
-{
-	struct stat st;
-
-	if (!fstat(fd, &st) && S_ISFIFO(st.st_mode))
-		return 1;
-	return syscall(SYS_inotify_add_watch, fd, name, mask);
-}
-
 /* The default node's registers (firewire-sim.rst). */
 #define OPCR_IDLE	0x803f007au	/* on-line, ch 63, S100, 122 quadlets */
 #define IPCR_IDLE	0x803f0000u	/* on-line, ch 63 */
