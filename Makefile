@@ -19,11 +19,13 @@
 #
 # LANE is one kernel (default 6.1); KERNELS the lanes `make check` boots:
 # 6.1 and 6.12 are Debian's kernels pinned in scripts/kernels.conf, "debug" is
-# a 6.1 built from linux-source with KASAN, lockdep, kmemleak and UBSAN.
+# a 6.1 built from linux-source with KASAN, lockdep, kmemleak and UBSAN, and
+# "debug-long" the debug kernel again running only the fuzzer and the storm at
+# full length (vmtest.sh's KERNEL-long lanes).
 # Build outputs and the debug kernel live in FWCMP_CACHE, outside this tree.
 
 LANE ?= 6.1
-KERNELS ?= 6.1 6.12 debug
+KERNELS ?= 6.1 6.12 debug debug-long
 FILTER ?= .
 FWCMP_CACHE ?= /var/cache/firewire-cmp
 export FWCMP_CACHE
