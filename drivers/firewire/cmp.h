@@ -184,4 +184,8 @@ void fwcmp_break_all(struct fwcmp_unit *u, u32 reason);
 void fwcmp_restore_work(struct work_struct *work);
 void fwcmp_bus_reset(struct fwcmp_unit *u);
 
+/* cmp-local.c: the PC's own plugs (local_oplugs/local_iplugs parameters) */
+int fwcmp_local_init(void);
+void fwcmp_local_exit(void);
+
 #endif /* _FIREWIRE_CMP_H */
