@@ -331,14 +331,17 @@ static int fwcmp_local_select(struct device *dev, void *data)
 {
 	struct fwcmp_local_lookup *l = data;
 	struct fw_device *device;
+	u32 pos;
 
 	if (!fwcmp_is_local_node(dev))
 		return 0;
 	device = fw_device(dev);
-	if (l->guid ? device->card->guid != l->guid : l->seen++ != l->index)
+	pos = l->seen++;
+	if (l->guid ? device->card->guid != l->guid : pos != l->index)
 		return 0;
 	get_device(dev);
 	l->device = device;
+	l->index = pos;
 	return 1;
 }
 

@@ -362,6 +362,7 @@ struct fwcmp_event {
  * @index:	(in) with @guid 0: the card's position among the local nodes
  *		firewire-core has now, counted from 0 in its device order;
  *		ENODEV past the last one. Ignored when @guid is non-zero.
+ *		(out) the card's position.
  * @guid:	(in) 0, or the GUID of the card (the local node's guid in
  *		sysfs) to select it. (out) the card's GUID.
  * @generation:	(out) the bus generation the registers below are for.

@@ -317,6 +317,12 @@ TEST_F(local, ioctl_bad_input)
 	a.index = 0;
 	EXPECT_EQ(0, ioctl(fd, FWCMP_IOC_GET_LOCAL_PLUGS, &a));
 	EXPECT_NE(0u, a.guid);
+	EXPECT_EQ(0u, a.index);
+	/* selected by GUID, the card's position comes back */
+	ASSERT_EQ(0, local_plugs(BUS, &a));
+	a.guid = 0;
+	EXPECT_EQ(0, ioctl(fd, FWCMP_IOC_GET_LOCAL_PLUGS, &a));
+	EXPECT_EQ((uint64_t)0x021394 << 40 | (uint64_t)BUS << 16, a.guid);
 	EXPECT_EQ(-1, ioctl(fd, FWCMP_IOC_GET_PLUG, &a));
 	EXPECT_EQ(ENOTTY, errno);
 	close(fd);
@@ -332,8 +338,13 @@ TEST_F(local, libiec61883_conflict_detected)
 	h = raw1394_new_handle_on_port(0);
 	if (!h)
 		SKIP(return, "no libraw1394 port: %s", strerror(errno));
+	/* its address range registration is refused: firewire-core's EBUSY */
+	errno = 0;
 	EXPECT_GT(0, iec61883_plug_impr_init(h, IEC61883_DATARATE_400));
+	EXPECT_EQ(EBUSY, errno);
+	errno = 0;
 	EXPECT_GT(0, iec61883_plug_ompr_init(h, IEC61883_DATARATE_400, 63));
+	EXPECT_EQ(EBUSY, errno);
 	raw1394_destroy_handle(h);
 
 	EXPECT_EQ(0x81050000, rd(BUS, IPCR(0)));
