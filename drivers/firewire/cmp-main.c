@@ -368,8 +368,13 @@ static int __init fwcmp_init(void)
 	err = driver_register(&fwcmp_driver.driver);
 	if (err)
 		goto err_wq;
+	err = fwcmp_local_init();
+	if (err)
+		goto err_driver;
 	return 0;
 
+err_driver:
+	driver_unregister(&fwcmp_driver.driver);
 err_wq:
 	destroy_workqueue(fwcmp_wq);
 err_class:
@@ -386,6 +391,7 @@ err_chrdev:
  */
 static void __exit fwcmp_exit(void)
 {
+	fwcmp_local_exit();
 	driver_unregister(&fwcmp_driver.driver);
 	fwcmp_restore_exit();
 	destroy_workqueue(fwcmp_wq);

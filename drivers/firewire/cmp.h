@@ -207,4 +207,8 @@ void fwcmp_restore_del_unit(struct fwcmp_unit *u);
 void fwcmp_restore_queue(void);
 void fwcmp_restore_exit(void);
 
+/* cmp-local.c: the PC's own plugs (local_oplugs/local_iplugs parameters) */
+int fwcmp_local_init(void);
+void fwcmp_local_exit(void);
+
 #endif /* _FIREWIRE_CMP_H */

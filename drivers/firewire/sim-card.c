@@ -303,8 +303,10 @@ static void fwsim_send_response(struct fw_card *card, struct fw_packet *packet)
 		local = true;
 		bus->local.stats[bus->fwd_class[fwsim_hdr_tlabel(packet->header)]]
 				[fwsim_outcome_of(fwsim_hdr_rcode(packet->header))]++;
+	} else if (fwsim_foreign_response_locked(bus, packet)) {
+		/* the response to a simulated node's request: it acks */
 	} else {
-		/* a simulated node never sends requests: nobody acks */
+		/* no request of that node is waiting: nobody acks */
 		phy = (dest & 0xffc0) == LOCAL_BUS ? bus->by_phy_id[dest & 0x3f] : NULL;
 		if (!phy || !phy->node || !fwsim_phy_connected(phy))
 			ack = RCODE_NO_ACK;

@@ -392,6 +392,7 @@ void fwsim_debugfs_node_init(struct fwsim_node *node)
 	if (node->index != FWSIM_LOCAL) {
 		debugfs_create_file("link", 0600, node->dir, node, &link_fops);
 		debugfs_create_file("config", 0400, node->dir, node, &config_fops);
+		fwsim_request_debugfs(node);
 	}
 }
 

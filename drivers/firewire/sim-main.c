@@ -147,6 +147,7 @@ int fwsim_bus_create(unsigned int id, unsigned int nodes)
 	INIT_LIST_HEAD(&bus->txq);
 	INIT_WORK(&bus->reset_work, fwsim_reset_work);
 	INIT_DELAYED_WORK(&bus->tx_work, fwsim_tx_work);
+	fwsim_foreign_init(bus);
 	bus->irm_choice = FWSIM_IRM_AUTO;
 	bus->gap_count = 63;
 	bus->phy_regs[1] = 63;

@@ -121,6 +121,30 @@ struct fwsim_race {
 struct fwsim_bus;
 struct fwsim_node;
 
+/* The outcome of the last request a simulated node sent (sim-request.c). */
+#define FWSIM_REQ_MAX_QUADLETS	16
+struct fwsim_req_result {
+	bool valid;
+	int rcode;		/* RCODE_* (juju's pseudo rcodes included) */
+	unsigned int quadlets;	/* response data, CPU order */
+	u32 data[FWSIM_REQ_MAX_QUADLETS];
+};
+
+/*
+ * A request a simulated node sent to the local node, waiting for the
+ * response firewire-core gives to send_response(). @mutex (one foreign
+ * request per bus at a time) guards the whole exchange; the other fields
+ * are under bus->lock.
+ */
+struct fwsim_foreign {
+	struct mutex mutex;	/* one exchange at a time, see above */
+	bool pending;
+	u16 source;		/* node ID of the requester */
+	u8 tlabel, next_tlabel;
+	struct completion done;
+	struct fwsim_req_result result;
+};
+
 /*
  * A PHY in the physical tree. The tree is anchored at the local PHY; @up is
  * the neighbour toward it. A PHY's port count never changes, and a PHY keeps
@@ -179,6 +203,9 @@ struct fwsim_node {
 
 	struct dentry *dir;
 	struct fwsim_regfile regfiles[FWSIM_REGFILES];
+
+	/* as a foreign controller, bus->foreign.mutex */
+	struct fwsim_req_result req;
 };
 
 /* A queued request packet on its way to a node (latency, cancel_packet). */
@@ -250,6 +277,9 @@ struct fwsim_bus {
 	u32 latency_us;
 	u32 reset_after;		/* reset after this many more requests; 0 off */
 	u64 txns, stale, no_ack;
+
+	/* requests sent by simulated nodes (sim-request.c) */
+	struct fwsim_foreign foreign;
 
 	/* worker-only buffers (the ordered workqueue serializes users) */
 	u32 sid_report[FWSIM_MAX_PHYS];
@@ -374,6 +404,11 @@ int fwsim_race_parse(struct fwsim_node *node, char *buf);
 extern const char *const fwsim_tclass_names[FWSIM_TC_COUNT];
 extern const char *const fwsim_outcome_names[FWSIM_OUT_COUNT];
 extern const char *const fwsim_fault_names[FWSIM_FAULT_KINDS];
+
+/* ---- sim-request.c: simulated nodes as requesters (foreign controllers) ---- */
+void fwsim_foreign_init(struct fwsim_bus *bus);
+bool fwsim_foreign_response_locked(struct fwsim_bus *bus, struct fw_packet *p);
+void fwsim_request_debugfs(struct fwsim_node *node);
 
 /* ---- sim-debugfs.c: ground truth, counters, fault and bus knobs ---- */
 void fwsim_debugfs_bus_init(struct fwsim_bus *bus);

@@ -8,6 +8,7 @@
  * printed). `connect -- COMMAND` exits with COMMAND's status instead.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -949,6 +950,146 @@ static int fwcmp_cmd_watch(int argc, char **argv)
 	return ret;
 }
 
+/* ---- local: the PC's own plugs (/dev/fwcmp-local) ---- */
+
+#define FWCMP_LOCAL_DEV	"/dev/fwcmp-local"
+
+static void fwcmp_local_pcr_text(const char *name, unsigned int n, __u32 pcr,
+				 bool out)
+{
+	unsigned int p2p = fwcmp_field_get(pcr, FWCMP_PCR_P2P_MASK, FWCMP_PCR_P2P_SHIFT);
+	unsigned int bc = fwcmp_field_get(pcr, FWCMP_PCR_BCAST_MASK, FWCMP_PCR_BCAST_SHIFT);
+
+	printf("  %s[%u] 0x%08x %s p2p %u bcast %u channel %u", name, n, pcr,
+	       pcr & FWCMP_PCR_ONLINE_MASK ? "online" : "offline", p2p, bc,
+	       fwcmp_field_get(pcr, FWCMP_PCR_CHANNEL_MASK, FWCMP_PCR_CHANNEL_SHIFT));
+	if (out)
+		printf(" %s overhead %u payload %u",
+		       fwcmp_speed_name(fwcmp_opcr_speed(pcr)),
+		       fwcmp_field_get(pcr, FWCMP_OPCR_OVERHEAD_MASK, FWCMP_OPCR_OVERHEAD_SHIFT),
+		       fwcmp_field_get(pcr, FWCMP_OPCR_PAYLOAD_MASK, FWCMP_OPCR_PAYLOAD_SHIFT));
+	printf("%s\n", p2p || bc ? " connected" : "");
+}
+
+static void fwcmp_local_pcr_json(struct fwcmp_json *j, __u32 pcr, bool out)
+{
+	fwcmp_json_begin_object(j, NULL);
+	fwcmp_json_hex(j, "value", pcr, 8);
+	fwcmp_json_bool(j, "online", pcr & FWCMP_PCR_ONLINE_MASK);
+	fwcmp_json_uint(j, "bcast", fwcmp_field_get(pcr, FWCMP_PCR_BCAST_MASK, FWCMP_PCR_BCAST_SHIFT));
+	fwcmp_json_uint(j, "p2p", fwcmp_field_get(pcr, FWCMP_PCR_P2P_MASK, FWCMP_PCR_P2P_SHIFT));
+	fwcmp_json_uint(j, "channel", fwcmp_field_get(pcr, FWCMP_PCR_CHANNEL_MASK, FWCMP_PCR_CHANNEL_SHIFT));
+	if (out) {
+		fwcmp_json_str(j, "speed", fwcmp_speed_name(fwcmp_opcr_speed(pcr)));
+		fwcmp_json_uint(j, "overhead_id", fwcmp_field_get(pcr, FWCMP_OPCR_OVERHEAD_MASK, FWCMP_OPCR_OVERHEAD_SHIFT));
+		fwcmp_json_uint(j, "payload", fwcmp_field_get(pcr, FWCMP_OPCR_PAYLOAD_MASK, FWCMP_OPCR_PAYLOAD_SHIFT));
+	}
+	fwcmp_json_end_object(j);
+}
+
+static void fwcmp_local_print(struct fwcmp_json *j, const struct fwcmp_local_plugs *a)
+{
+	unsigned int i;
+
+	if (!fwcmp_json_out) {
+		printf("card %u GUID %016llx generation %u, %u ms since the bus reset%s\n",
+		       a->index, (unsigned long long)a->guid, a->generation,
+		       a->ms_since_reset,
+		       a->flags & FWCMP_LOCAL_RESTORE_WINDOW ? " (restore window open)" : "");
+		printf("  oMPR 0x%08x %s broadcast base %u plugs %u\n", a->ompr,
+		       fwcmp_speed_name(fwcmp_mpr_speed(a->ompr)),
+		       fwcmp_field_get(a->ompr, FWCMP_OMPR_BCAST_BASE_MASK, FWCMP_OMPR_BCAST_BASE_SHIFT),
+		       a->n_opcr);
+		for (i = 0; i < a->n_opcr && i < FWCMP_LOCAL_MAX_PLUGS; i++)
+			fwcmp_local_pcr_text("oPCR", i, a->opcr[i], true);
+		printf("  iMPR 0x%08x %s plugs %u\n", a->impr,
+		       fwcmp_speed_name(fwcmp_mpr_speed(a->impr)), a->n_ipcr);
+		for (i = 0; i < a->n_ipcr && i < FWCMP_LOCAL_MAX_PLUGS; i++)
+			fwcmp_local_pcr_text("iPCR", i, a->ipcr[i], false);
+		return;
+	}
+	fwcmp_json_begin_object(j, NULL);
+	fwcmp_json_uint(j, "index", a->index);
+	fwcmp_json_hex(j, "guid", a->guid, 16);
+	fwcmp_json_uint(j, "generation", a->generation);
+	fwcmp_json_uint(j, "ms_since_reset", a->ms_since_reset);
+	fwcmp_json_bool(j, "restore_window", a->flags & FWCMP_LOCAL_RESTORE_WINDOW);
+	fwcmp_json_hex(j, "ompr", a->ompr, 8);
+	fwcmp_json_hex(j, "impr", a->impr, 8);
+	fwcmp_json_begin_array(j, "opcr");
+	for (i = 0; i < a->n_opcr && i < FWCMP_LOCAL_MAX_PLUGS; i++)
+		fwcmp_local_pcr_json(j, a->opcr[i], true);
+	fwcmp_json_end_array(j);
+	fwcmp_json_begin_array(j, "ipcr");
+	for (i = 0; i < a->n_ipcr && i < FWCMP_LOCAL_MAX_PLUGS; i++)
+		fwcmp_local_pcr_json(j, a->ipcr[i], false);
+	fwcmp_json_end_array(j);
+	fwcmp_json_end_object(j);
+}
+
+static int fwcmp_cmd_local(int argc, char **argv)
+{
+	static const struct option opts[] = { FWCMP_COMMON_OPTS, { 0 } };
+	struct fwcmp_local_plugs a;
+	unsigned long long guid = 0;
+	int opt, fd, ret = FWCMP_EXIT_OK;
+	struct fwcmp_json j;
+	unsigned int i;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		int r = fwcmp_common_opt(opt, "local");
+
+		if (r >= 0)
+			return r;
+	}
+	if (argc - optind > 1)
+		return fwcmp_cmd_usage("local", true);
+	if (optind < argc) {
+		errno = 0;
+		guid = strtoull(argv[optind], &end, 16);
+		if (errno || *end || !guid) {
+			fwcmp_err("bad GUID '%s'", argv[optind]);
+			return FWCMP_EXIT_USAGE;
+		}
+	}
+	fd = open(FWCMP_LOCAL_DEV, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			fwcmp_err("%s: no local plugs hosted (load firewire-cmp with local_oplugs or local_iplugs)",
+				  FWCMP_LOCAL_DEV);
+			return FWCMP_EXIT_KERNEL;
+		}
+		return fwcmp_kerr(errno, "open", FWCMP_LOCAL_DEV);
+	}
+	fwcmp_json_init(&j, stdout);
+	if (fwcmp_json_out) {
+		fwcmp_json_begin_object(&j, NULL);
+		fwcmp_json_begin_array(&j, "cards");
+	}
+	for (i = 0;; i++) {
+		memset(&a, 0, sizeof(a));
+		a.version = FWCMP_LOCAL_VERSION;
+		a.index = i;
+		a.guid = guid;
+		if (ioctl(fd, FWCMP_IOC_GET_LOCAL_PLUGS, &a)) {
+			if (errno != ENODEV || guid)
+				ret = fwcmp_kerr(errno, "GET_LOCAL_PLUGS", FWCMP_LOCAL_DEV);
+			break;
+		}
+		fwcmp_local_print(&j, &a);
+		if (guid)
+			break;
+	}
+	if (fwcmp_json_out) {
+		fwcmp_json_end_array(&j);
+		fwcmp_json_end_object(&j);
+		fwcmp_json_finish(&j);
+	}
+	close(fd);
+	return ret;
+}
+
 /* ---- main ---- */
 
 static const struct fwcmp_cmd fwcmp_cmds[] = {
@@ -998,6 +1139,14 @@ static const struct fwcmp_cmd fwcmp_cmds[] = {
 "connections are seen only for persistent connections (others go to the\n"
 "descriptor that made them). --json prints one object per line. Stops on\n"
 "SIGINT/SIGTERM, or when DEV is removed.\n" },
+	{ "local", fwcmp_cmd_local, "local [--json] [GUID]",
+"Show the PC's own plugs, which firewire-cmp hosts for other controllers when\n"
+"loaded with local_oplugs or local_iplugs: for every card (or the card with\n"
+"GUID, hexadecimal), the oMPR, iMPR and every oPCR/iPCR as other nodes read\n"
+"them now, decoded. A plug with a p2p or broadcast count is \"connected\": a\n"
+"controller connected it, e.g. to make the PC receive on that iPCR's channel.\n"
+"After a bus reset p2p counts are 0 until their controllers restore them,\n"
+"which they must do within 1 s (\"restore window open\").\n" },
 	{ NULL }
 };
 

@@ -342,4 +342,61 @@ struct fwcmp_event {
 #define FWCMP_IOC_DISCONNECT	_IOW('J', 0x03, struct fwcmp_disconnect)
 #define FWCMP_IOC_CLEAR_PLUG	_IOWR('J', 0x04, struct fwcmp_clear_plug)
 
+/*
+ * Local plugs: the PC's own oMPR/iMPR/oPCRs/iPCRs that firewire-cmp hosts at
+ * 0xfffff0000900..0xfffff00009ff of every card when its local_oplugs or
+ * local_iplugs module parameter is non-zero, so that other controllers can
+ * connect to the PC with IEC 61883-1 CMP. Their state is read through the
+ * misc device /dev/fwcmp-local (present only while the plugs are hosted).
+ */
+#define FWCMP_LOCAL_VERSION		1
+#define FWCMP_LOCAL_MAX_PLUGS		31
+
+/* fwcmp_local_plugs.flags */
+#define FWCMP_LOCAL_RESTORE_WINDOW	(1u << 0) /* < 1 s since the bus reset */
+#define FWCMP_LOCAL_UNTOUCHED		(1u << 1) /* no request yet: reset values */
+
+/**
+ * struct fwcmp_local_plugs - the local plugs of one card
+ * @version:	(in) %FWCMP_LOCAL_VERSION.
+ * @index:	(in) with @guid 0: the card's position among the local nodes
+ *		firewire-core has now, counted from 0 in its device order;
+ *		ENODEV past the last one. Ignored when @guid is non-zero.
+ *		(out) the card's position.
+ * @guid:	(in) 0, or the GUID of the card (the local node's guid in
+ *		sysfs) to select it. (out) the card's GUID.
+ * @generation:	(out) the bus generation the registers below are for.
+ * @flags:	(out) %FWCMP_LOCAL_* bits.
+ * @ms_since_reset: (out) milliseconds since the card's last bus reset,
+ *		saturated at 0xffffffff.
+ * @n_opcr:	(out) number of hosted oPCRs (the local_oplugs parameter).
+ * @n_ipcr:	(out) number of hosted iPCRs (local_iplugs).
+ * @ompr:	(out) the oMPR as a controller reads it now.
+ * @impr:	(out) the iMPR.
+ * @reserved:	(in) must be zero; (out) zero.
+ * @opcr:	(out) oPCR[0..@n_opcr - 1]; the rest zero.
+ * @ipcr:	(out) iPCR[0..@n_ipcr - 1]; the rest zero.
+ *
+ * Registers are in CPU byte order, with the field layout of IEC 61883-1
+ * (the FWCMP_PCR_* and FWCMP_MPR_* helpers of cmp-definitions.h decode them).
+ */
+struct fwcmp_local_plugs {
+	__u32 version;
+	__u32 index;
+	__u64 guid;
+	__u32 generation;
+	__u32 flags;
+	__u32 ms_since_reset;
+	__u32 n_opcr;
+	__u32 n_ipcr;
+	__u32 ompr;
+	__u32 impr;
+	__u32 reserved;
+	__u32 opcr[FWCMP_LOCAL_MAX_PLUGS];
+	__u32 ipcr[FWCMP_LOCAL_MAX_PLUGS];
+};
+
+/* On /dev/fwcmp-local; numbers from 0x40 on, apart from the unit ioctls. */
+#define FWCMP_IOC_GET_LOCAL_PLUGS _IOWR('J', 0x40, struct fwcmp_local_plugs)
+
 #endif /* _UAPI_LINUX_FIREWIRE_CMP_H */

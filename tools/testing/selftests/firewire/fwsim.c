@@ -602,3 +602,74 @@ out:
 	close(fd);
 	return ret;
 }
+
+int fwsim_request(unsigned int bus, int node, const char *cmd, int *rcode,
+		  uint32_t *data, size_t *quadlets)
+{
+	char path[256], buf[512], *p, *end;
+	size_t n = 0, max = quadlets ? *quadlets : 0;
+	int ret;
+
+	dbg_path(path, sizeof(path), bus, node, "request");
+	ret = write_str(path, cmd);
+	if (ret < 0)
+		return ret;
+	ret = read_str(path, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	if (sscanf(buf, "rcode=%d", rcode) != 1)
+		return -EIO;
+	p = strstr(buf, "data=");
+	if (!p)
+		return -EIO;
+	p += 5;
+	for (;;) {
+		unsigned long v = strtoul(p, &end, 16);
+
+		if (end == p)
+			break;
+		if (n < max && data)
+			data[n] = v;
+		n++;
+		p = end;
+	}
+	if (quadlets)
+		*quadlets = n;
+	return 0;
+}
+
+int fwsim_foreign_read(unsigned int bus, int node, int to, uint64_t offset,
+		       uint32_t *val)
+{
+	char cmd[96], dest[16];
+	size_t n = 1;
+	int rcode, ret;
+
+	snprintf(dest, sizeof(dest), to == FWSIM_LOCAL ? "local" : "%d", to);
+	snprintf(cmd, sizeof(cmd), "read 0x%llx to=%s",
+		 (unsigned long long)offset, dest);
+	ret = fwsim_request(bus, node, cmd, &rcode, val, &n);
+	if (ret < 0)
+		return ret;
+	if (rcode == 0 && n != 1)
+		return -EIO;
+	return rcode;
+}
+
+int fwsim_foreign_lock(unsigned int bus, int node, int to, uint64_t offset,
+		       uint32_t arg, uint32_t data, uint32_t *old)
+{
+	char cmd[128], dest[16];
+	size_t n = 1;
+	int rcode, ret;
+
+	snprintf(dest, sizeof(dest), to == FWSIM_LOCAL ? "local" : "%d", to);
+	snprintf(cmd, sizeof(cmd), "lock 0x%llx 0x%x 0x%x to=%s",
+		 (unsigned long long)offset, arg, data, dest);
+	ret = fwsim_request(bus, node, cmd, &rcode, old, &n);
+	if (ret < 0)
+		return ret;
+	if (rcode == 0 && n != 1)
+		return -EIO;
+	return rcode;
+}

@@ -108,4 +108,23 @@ int fwsim_transaction(const char *dev, int tcode, uint64_t offset,
 		      const void *data, size_t length, void *resp,
 		      size_t *resp_length, long generation);
 
+/*
+ * Foreign controller: simulated node @node sends a request (debugfs
+ * node<N>/request) and waits for its response. @cmd is "read A", "readb A LEN",
+ * "write A V", "lock A ARG DATA" (compare-swap) or "fetch_add A V", optionally
+ * followed by "to=N" (a simulated node) or "to=local" (the PC, the default).
+ * Fills *@rcode (RCODE_*, juju's pseudo rcodes included: RCODE_CANCELLED when
+ * nobody responded) and at most *@quadlets response quadlets (CPU order),
+ * updating *@quadlets to how many there were. Returns 0, or a negative errno
+ * when the request could not be sent (-ENOLINK: @node is not on the bus).
+ */
+int fwsim_request(unsigned int bus, int node, const char *cmd, int *rcode,
+		  uint32_t *data, size_t *quadlets);
+/* Quadlet read / compare-swap from @node to @to (FWSIM_LOCAL or a node):
+ * returns the rcode (>= 0) or a negative errno. */
+int fwsim_foreign_read(unsigned int bus, int node, int to, uint64_t offset,
+		       uint32_t *val);
+int fwsim_foreign_lock(unsigned int bus, int node, int to, uint64_t offset,
+		       uint32_t arg, uint32_t data, uint32_t *old);
+
 #endif /* FWSIM_H */
