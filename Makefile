@@ -8,6 +8,9 @@
 #   make lint            checkpatch --strict and sparse over the kernel code
 #   make setup           install what a Debian 12 machine needs (as root)
 #   make demo            boot 6.1 in QEMU with a simulated camcorder and run fwcmp
+#   make bench           firewire-cmp against libiec61883 in QEMU (6.1): bus
+#                        transactions, bus-reset recovery, cycles/s, memory;
+#                        JSON in FWCMP_CACHE/bench/
 #   make tools           build fwcmp into FWCMP_CACHE/build/tools
 #   make install         install fwcmp, its man page and the udev rules (as root;
 #                        DESTDIR, PREFIX=/usr/local, UDEVDIR=/etc/udev/rules.d)
@@ -61,6 +64,9 @@ clean:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh $(LANE)
+
 tools:
 	$(MAKE) -s -C tools/fwcmp OUTPUT=$(TOOLS_OUT)
 
@@ -87,5 +93,5 @@ dkms-uninstall:
 dkms-test:
 	scripts/dkms-test.sh
 
-.PHONY: all modules check check-long lint setup clean demo tools install uninstall \
+.PHONY: all modules check check-long lint setup clean demo bench tools install uninstall \
 	dkms-install dkms-uninstall dkms-test

@@ -6,7 +6,10 @@
  *
  * Packet flow, mirroring ohci.c:
  *  - send_request() queues the packet; the bus worker (ordered workqueue)
- *    delivers it once its latency has passed: stale generation ->
+ *    delivers it once its latency has passed, woken by an hrtimer at the
+ *    earliest due time (jiffies are far coarser than a bus transaction), and
+ *    then delivers every packet that is due, so that requests in flight
+ *    together complete together as on a real bus: stale generation ->
  *    RCODE_GENERATION, no node at the address -> RCODE_NO_ACK, else the node
  *    acks (ACK_PENDING, or ACK_BUSY_X as a fault) and, after the ack
  *    callback, its response goes to fw_core_handle_response().
@@ -19,8 +22,8 @@
  *    AT tasklet) and returns -ENOENT, as for every packet already acked.
  */
 
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
-#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
@@ -109,6 +112,10 @@ void fwsim_reset_work(struct work_struct *work)
 	generation = bus->generation;
 	abdicate = bus->abdicate;
 	bus->abdicate = false;
+	bus->reset_ns = ktime_get_ns();
+	bus->first_cmp_ns = 0;
+	bus->pcr_locks = 0;
+	bus->in_flight_max = bus->in_flight;
 	spin_unlock_irqrestore(&bus->lock, flags);
 
 	fw_core_handle_bus_reset(&bus->card, node_id, generation, count,
@@ -233,12 +240,35 @@ static void fwsim_phy_packet(struct fwsim_bus *bus, struct fw_packet *p)
 	fwsim_complete(&bus->card, p, ack);
 }
 
+/* Wake the bus worker at @due_ns unless it is woken earlier. Caller holds bus->lock. */
+static void fwsim_tx_timer_arm(struct fwsim_bus *bus, u64 due_ns)
+{
+	ktime_t due = ns_to_ktime(due_ns);
+
+	if (!hrtimer_is_queued(&bus->tx_timer) ||
+	    ktime_before(due, hrtimer_get_expires(&bus->tx_timer)))
+		hrtimer_start(&bus->tx_timer, due, HRTIMER_MODE_ABS);
+}
+
+static enum hrtimer_restart fwsim_tx_timer_fn(struct hrtimer *timer)
+{
+	struct fwsim_bus *bus = container_of(timer, struct fwsim_bus, tx_timer);
+
+	queue_delayed_work(bus->wq, &bus->tx_work, 0);
+	return HRTIMER_NORESTART;
+}
+
+void fwsim_tx_timer_init(struct fwsim_bus *bus)
+{
+	hrtimer_init(&bus->tx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	bus->tx_timer.function = fwsim_tx_timer_fn;
+}
+
 static void fwsim_send_request(struct fw_card *card, struct fw_packet *packet)
 {
 	struct fwsim_bus *bus = fwsim_bus_of_card(card);
 	struct fwsim_txn *txn;
-	unsigned long flags, delay = 0;
-	bool kick;
+	unsigned long flags;
 
 	packet->timestamp = fwsim_tstamp(bus);
 	if (fwsim_hdr_tcode(packet->header) == TCODE_LINK_INTERNAL) {
@@ -261,12 +291,13 @@ static void fwsim_send_request(struct fw_card *card, struct fw_packet *packet)
 		return;
 	}
 	txn->due_ns = ktime_get_ns() + (u64)bus->latency_us * NSEC_PER_USEC;
-	if (bus->latency_us)
-		delay = usecs_to_jiffies(bus->latency_us);
-	kick = list_empty(&bus->txq);
 	list_add_tail(&txn->link, &bus->txq);
-	if (kick)
-		queue_delayed_work(bus->wq, &bus->tx_work, delay);
+	if (++bus->in_flight > bus->in_flight_max)
+		bus->in_flight_max = bus->in_flight;
+	if (bus->latency_us)
+		fwsim_tx_timer_arm(bus, txn->due_ns);
+	else
+		queue_delayed_work(bus->wq, &bus->tx_work, 0);
 	spin_unlock_irqrestore(&bus->lock, flags);
 }
 
@@ -328,6 +359,7 @@ static int fwsim_cancel_packet(struct fw_card *card, struct fw_packet *packet)
 	list_for_each_entry(txn, &bus->txq, link) {
 		if (txn->packet == packet) {
 			list_del(&txn->link);
+			bus->in_flight--;
 			found = txn;
 			break;
 		}
@@ -524,6 +556,54 @@ static void fwsim_deliver(struct fwsim_bus *bus, struct fw_packet *p,
 		r->reset = true;
 }
 
+/*
+ * The first queued packet that is due (all of them once the bus is dying),
+ * or NULL; then the timer is armed for the earliest one still in flight.
+ * Caller holds bus->lock.
+ */
+static struct fwsim_txn *fwsim_next_due(struct fwsim_bus *bus)
+{
+	struct fwsim_txn *txn;
+	u64 now = ktime_get_ns(), next = U64_MAX;
+
+	list_for_each_entry(txn, &bus->txq, link) {
+		if (txn->due_ns <= now || bus->dying)
+			return txn;
+		next = min(next, txn->due_ns);
+	}
+	if (next != U64_MAX)
+		fwsim_tx_timer_arm(bus, next);
+	return NULL;
+}
+
+/*
+ * A request a node answered about connection management: IRM resource
+ * registers (not BUS_MANAGER_ID, which firewire-core locks after every
+ * reset) and plug registers. For benchmarks.
+ */
+static bool fwsim_is_cmp_request(const struct fw_packet *p,
+				 const struct fwsim_result *r)
+{
+	u64 offset = fwsim_hdr_offset(p->header) - CSR_REGISTER_BASE;
+
+	return r->respond &&
+	       ((offset >= CSR_BANDWIDTH_AVAILABLE &&
+		 offset <= CSR_CHANNELS_AVAILABLE_LO) ||
+		(offset >= FWSIM_REG_OMPR && offset < FWSIM_REG_PLUG_END));
+}
+
+/* A PCR lock the node executed: the end of a restore, for benchmarks. */
+static bool fwsim_is_pcr_lock(const struct fw_packet *p,
+			      const struct fwsim_result *r)
+{
+	u64 offset = fwsim_hdr_offset(p->header) - CSR_REGISTER_BASE;
+
+	return fwsim_hdr_tcode(p->header) == TCODE_LOCK_REQUEST &&
+	       r->respond && r->rcode == RCODE_COMPLETE &&
+	       offset > FWSIM_REG_OMPR && offset < FWSIM_REG_PLUG_END &&
+	       offset != FWSIM_REG_IMPR;
+}
+
 void fwsim_tx_work(struct work_struct *work)
 {
 	struct fwsim_bus *bus = container_of(to_delayed_work(work),
@@ -534,26 +614,25 @@ void fwsim_tx_work(struct work_struct *work)
 	struct fwsim_txn *txn;
 	unsigned long flags;
 	int n;
-	u64 now;
 
 	for (n = 0; n < FWSIM_TX_BATCH; n++) {
 		spin_lock_irqsave(&bus->lock, flags);
-		txn = list_first_entry_or_null(&bus->txq, struct fwsim_txn, link);
+		txn = fwsim_next_due(bus);
 		if (!txn) {
 			spin_unlock_irqrestore(&bus->lock, flags);
 			return;
 		}
-		now = ktime_get_ns();
-		if (txn->due_ns > now && !bus->dying) {
-			queue_delayed_work(bus->wq, &bus->tx_work,
-					   nsecs_to_jiffies(txn->due_ns - now) + 1);
-			spin_unlock_irqrestore(&bus->lock, flags);
-			return;
-		}
 		list_del(&txn->link);
+		bus->in_flight--;
 		packet = txn->packet;
 		bus->tx_current = packet;
 		fwsim_deliver(bus, packet, &r);
+		if (!bus->first_cmp_ns && fwsim_is_cmp_request(packet, &r))
+			bus->first_cmp_ns = ktime_get_ns();
+		if (fwsim_is_pcr_lock(packet, &r)) {
+			bus->last_pcr_lock_ns = ktime_get_ns();
+			bus->pcr_locks++;
+		}
 		spin_unlock_irqrestore(&bus->lock, flags);
 		kfree(txn);
 

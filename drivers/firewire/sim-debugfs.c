@@ -583,6 +583,24 @@ static int self_ids_show(void *priv, char *buf, size_t size)
 
 FWSIM_DFS_RO(self_ids);
 
+/* Benchmark ground truth: when the last reset and PCR lock happened. */
+static int timing_show(void *priv, char *buf, size_t size)
+{
+	struct fwsim_bus *bus = priv;
+	unsigned long flags;
+	int len;
+
+	spin_lock_irqsave(&bus->lock, flags);
+	len = scnprintf(buf, size,
+			"reset_ns %llu\nfirst_cmp_ns %llu\nlast_pcr_lock_ns %llu\npcr_locks %u\nin_flight_max %u\n",
+			bus->reset_ns, bus->first_cmp_ns, bus->last_pcr_lock_ns,
+			bus->pcr_locks, bus->in_flight_max);
+	spin_unlock_irqrestore(&bus->lock, flags);
+	return len;
+}
+
+FWSIM_DFS_RO(timing);
+
 void fwsim_debugfs_bus_init(struct fwsim_bus *bus)
 {
 	bus->ddir = debugfs_create_dir(dev_name(&bus->dev), fwsim_debugfs_root);
@@ -594,5 +612,6 @@ void fwsim_debugfs_bus_init(struct fwsim_bus *bus)
 	debugfs_create_file("generation", 0400, bus->ddir, bus, &generation_fops);
 	debugfs_create_file("counters", 0400, bus->ddir, bus, &counters_fops);
 	debugfs_create_file("self_ids", 0400, bus->ddir, bus, &self_ids_fops);
+	debugfs_create_file("timing", 0400, bus->ddir, bus, &timing_fops);
 	fwsim_debugfs_node_init(&bus->local);
 }

@@ -108,6 +108,7 @@ static void fwsim_bus_teardown(struct fwsim_bus *bus)
 	/* complete what is still queued with RCODE_CANCELLED */
 	mod_delayed_work(bus->wq, &bus->tx_work, 0);
 	flush_delayed_work(&bus->tx_work);
+	hrtimer_cancel(&bus->tx_timer);
 	destroy_workqueue(bus->wq);
 	bus->wq = NULL;
 	WARN_ON(!list_empty(&bus->txq));
@@ -148,6 +149,7 @@ int fwsim_bus_create(unsigned int id, unsigned int nodes)
 	INIT_WORK(&bus->reset_work, fwsim_reset_work);
 	INIT_DELAYED_WORK(&bus->tx_work, fwsim_tx_work);
 	fwsim_foreign_init(bus);
+	fwsim_tx_timer_init(bus);
 	bus->irm_choice = FWSIM_IRM_AUTO;
 	bus->gap_count = 63;
 	bus->phy_regs[1] = 63;
@@ -206,6 +208,7 @@ err_nodes:
 	fwsim_bus_free_nodes(bus);
 	device_del(&bus->dev);
 err_wq:
+	hrtimer_cancel(&bus->tx_timer);
 	destroy_workqueue(bus->wq);
 err_put:
 	put_device(&bus->dev);

@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/firewire.h>
 #include <linux/firewire-constants.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -237,6 +238,7 @@ struct fwsim_bus {
 	struct workqueue_struct *wq;
 	struct work_struct reset_work;
 	struct delayed_work tx_work;
+	struct hrtimer tx_timer;	/* kicks tx_work at the next due time */
 	struct dentry *ddir;
 	struct mutex cfg_mutex;		/* control operations, see above */
 
@@ -280,6 +282,13 @@ struct fwsim_bus {
 
 	/* requests sent by simulated nodes (sim-request.c) */
 	struct fwsim_foreign foreign;
+
+	/* benchmark ground truth (debugfs "timing"), lock; CLOCK_MONOTONIC ns */
+	u64 reset_ns;			/* last reset reported to the core */
+	u64 first_cmp_ns;		/* first IRM/plug request since; 0 none */
+	u64 last_pcr_lock_ns;		/* last PCR lock answered complete */
+	u32 pcr_locks;			/* PCR locks answered complete since */
+	u32 in_flight, in_flight_max;	/* queued requests; max since reset */
 
 	/* worker-only buffers (the ordered workqueue serializes users) */
 	u32 sid_report[FWSIM_MAX_PHYS];
@@ -354,6 +363,7 @@ void fwsim_request_reset(struct fwsim_bus *bus, bool by_local);
 void fwsim_request_reset_locked(struct fwsim_bus *bus, bool by_local);
 void fwsim_reset_work(struct work_struct *work);
 void fwsim_tx_work(struct work_struct *work);
+void fwsim_tx_timer_init(struct fwsim_bus *bus);
 u32 fwsim_cycle_time(struct fwsim_bus *bus);
 
 /* ---- sim-topo.c: physical tree, root/IRM choice, self-IDs ---- */
