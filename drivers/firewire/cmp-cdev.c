@@ -294,8 +294,12 @@ out:
 
 static int fwcmp_ioctl_connect(struct fwcmp_client *client, void *buffer)
 {
+	struct fwcmp_connect *a = buffer;
+
 	if (!client->writable)
 		return -EBADF;
+	if (a->flags & FWCMP_CONNECT_BROADCAST)
+		return fwcmp_bcast_connect(client, a);
 	return fwcmp_connect(client, buffer);
 }
 

@@ -296,6 +296,8 @@ void fwcmp_restore_work(struct work_struct *work)
 	if (!u->removed) {
 		fwcmp_read_mprs(u);
 		fwcmp_restore_unit(u);
+		/* Broadcast connections (cmp-xconn.c), after the p2p sets. */
+		fwcmp_xconn_restore_unit(u);
 	}
 	mutex_unlock(&u->lock);
 }
@@ -704,6 +706,9 @@ static int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 	bool release = false;
 	int err;
 
+	if (conn->kind != FWCMP_CONN_P2P)
+		return fwcmp_xconn_break(u, conn, force);
+
 	err = fwcmp_plug_break(u, p, 1, force, &release);
 	if (err == FWCMP_SET_LOST)
 		return 0;
@@ -712,8 +717,12 @@ static int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 	if (release)
 		fwcmp_plug_release_irm(u, p);
 	fwcmp_conn_free(u, conn);
-	if (!p->nconn)
+	if (!p->nconn) {
+		/* Our broadcast connection keeps the plug in use: it owns now. */
+		if (!release)
+			fwcmp_bcast_adopt(p);
 		fwcmp_plug_reset(p);
+	}
 	return 0;
 }
 
@@ -775,6 +784,8 @@ void fwcmp_break_all(struct fwcmp_unit *u, u32 reason)
 	int generation, node_id;
 
 	lockdep_assert_held(&u->lock);
+	/* Broadcast first: the p2p sets then return what is left (9.3). */
+	fwcmp_xconn_break_all(u, reason);
 	fwcmp_current_gen(u, &generation, &node_id);
 
 	for (dir = 0; dir < FWCMP_DIRS; dir++) {
@@ -870,6 +881,9 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
 	arg->new_value = new;
 	arg->generation = generation;
 
+	/* The broadcast bit kept the channel: our broadcast connection owns it. */
+	if (p->nconn && fwcmp_pcr_bcast_get(old))
+		fwcmp_bcast_adopt(p);
 	if (p->nconn)
 		fwcmp_plug_lost(u, p, FWCMP_LOST_CLEARED, generation);
 	fwcmp_plug_err(u, p->dir, p->index,

@@ -66,17 +66,45 @@ struct fwcmp_plug {
 	unsigned int p2p_total;		/* p2p after our last lock */
 	bool prior_valid;		/* we set up the plug from idle */
 	u32 prior;			/* its value then, put back at the end */
+	/*
+	 * Our broadcast connection on the plug (cmp-xconn.c), or NULL. It is
+	 * not on @conns and not counted in @nconn: the PCR has a single
+	 * broadcast bit beside the p2p counter.
+	 */
+	struct fwcmp_conn *bcast;
 };
 
 struct fwcmp_client;
 
+enum fwcmp_conn_kind {
+	FWCMP_CONN_P2P,		/* one of its plug's set (cmp-conn.c) */
+	FWCMP_CONN_BCAST,	/* the plug's broadcast bit (cmp-xconn.c) */
+};
+
+/*
+ * The state of a broadcast connection. It holds the IRM resources itself
+ * (@irm_owned) when it set the plug up from idle, or when the plug's p2p
+ * set handed them over on breaking its last connection; at most one of
+ * the plug's set and its broadcast connection owns them.
+ */
+struct fwcmp_bcast_state {
+	bool irm_owned;
+	int channel;
+	unsigned int bandwidth;
+	int gen;			/* generation it was set up in */
+	bool prior_valid;		/* we set up the plug from idle */
+	u32 prior;
+};
+
 struct fwcmp_conn {
 	u32 handle;
+	enum fwcmp_conn_kind kind;
 	bool persistent;
 	struct fwcmp_plug *plug;
 	struct fwcmp_client *owner;	/* NULL: persistent, creator closed */
-	struct list_head plug_node;
+	struct list_head plug_node;	/* empty for a broadcast connection */
 	struct list_head client_node;
+	struct fwcmp_bcast_state bc;	/* FWCMP_CONN_BCAST only */
 };
 
 struct fwcmp_unit {
@@ -183,5 +211,13 @@ void fwcmp_client_break_all(struct fwcmp_client *client);
 void fwcmp_break_all(struct fwcmp_unit *u, u32 reason);
 void fwcmp_restore_work(struct work_struct *work);
 void fwcmp_bus_reset(struct fwcmp_unit *u);
+
+/* cmp-xconn.c: broadcast connections */
+int fwcmp_bcast_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
+int fwcmp_xconn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+		      bool force);
+void fwcmp_xconn_break_all(struct fwcmp_unit *u, u32 reason);
+void fwcmp_xconn_restore_unit(struct fwcmp_unit *u);
+void fwcmp_bcast_adopt(struct fwcmp_plug *p);
 
 #endif /* _FIREWIRE_CMP_H */

@@ -31,7 +31,8 @@
  *		out of range, bad handle (0, never issued, already broken,
  *		another descriptor's non-persistent one), version 0
  *  EBUSY	plug in use (p2p or broadcast) and no OVERLAY, or OVERLAY on
- *		another channel
+ *		another channel; BROADCAST on a plug whose broadcast bit is
+ *		set
  *  ENOSPC	no free channel (or the given one is taken) or not enough
  *		bandwidth at the IRM
  *  ECONNREFUSED plug off-line
@@ -60,8 +61,14 @@
  * ABI version history
  *  1  - initial version: GET_INFO, GET_PLUG, CONNECT, DISCONNECT,
  *       CLEAR_PLUG, events through read()
+ *  2  - %FWCMP_CONNECT_BROADCAST, %FWCMP_EVENT_FLAG_BROADCAST
+ *
+ * A new version only adds: flag bits and fields that were reserved (so
+ * EINVAL or zero before). A program checks GET_INFO's @version before it
+ * uses them; the kernel accepts them whatever version the descriptor
+ * declared, since an older program never sets them.
  */
-#define FWCMP_ABI_VERSION		1
+#define FWCMP_ABI_VERSION		2
 
 /* Plug directions, as in IEC 61883-1: output (oPCR) and input (iPCR). */
 #define FWCMP_DIR_OUTPUT		0
@@ -196,7 +203,21 @@ struct fwcmp_get_plug {
  * breaks it.
  */
 #define FWCMP_CONNECT_PERSISTENT	(1U << 1)
-/* Bits 2..31 are reserved (broadcast, third-party and local plugs later). */
+/*
+ * (ABI 2) A broadcast connection (IEC 61883-1 7.8, 9.1) instead of a
+ * point-to-point one: the plug's broadcast connection counter (bit 30) is
+ * set instead of the p2p counter incremented. Broadcast-out on an oPCR: the
+ * channel is the oMPR broadcast channel base + plug index (@channel must be
+ * that or %FWCMP_ANY_CHANNEL; with base 63, "no base", any channel as for
+ * p2p), and the driver takes channel and bandwidth at the IRM. Broadcast-in
+ * on an iPCR: @channel is required (another unit's broadcast-out), nothing
+ * is taken at the IRM. The device keeps broadcast connections over a bus
+ * reset; the driver takes the IRM resources again. On a plug in use, needs
+ * %FWCMP_CONNECT_OVERLAY and joins its channel. One broadcast connection
+ * per plug (the counter is one bit): EBUSY when it is set already.
+ */
+#define FWCMP_CONNECT_BROADCAST		(1U << 2)
+/* Bits 3..31 are reserved (third-party and local plugs later). */
 
 /**
  * struct fwcmp_connect - make a point-to-point connection on a plug
@@ -290,6 +311,8 @@ struct fwcmp_clear_plug {
 /* &fwcmp_event.flags */
 /* The event queue was full: events before this one were dropped. */
 #define FWCMP_EVENT_FLAG_OVERFLOW	(1U << 0)
+/* (ABI 2) CONN_*: the connection is a broadcast one. */
+#define FWCMP_EVENT_FLAG_BROADCAST	(1U << 1)
 
 /* &fwcmp_event.reason of %FWCMP_EVENT_CONN_LOST */
 #define FWCMP_LOST_IRM_CHANNEL		1 /* channel taken at the IRM */
