@@ -78,8 +78,8 @@ static void fwcmp_usage_all(FILE *f)
 "  list                         units bound by firewire-cmp\n"
 "  plugs [DEV]                  every oPCR/iPCR decoded\n"
 "  connect DEV --output N|--input N [--channel C] [--speed S] [--payload Q]\n"
-"          [--overlay] [--persist] [-- COMMAND [ARG...]]\n"
-"                               make a point-to-point connection\n"
+"          [--overlay] [--broadcast] [--persist] [-- COMMAND [ARG...]]\n"
+"                               make a point-to-point or broadcast connection\n"
 "  disconnect DEV HANDLE        break a connection\n"
 "  clear DEV --output N|--input N [--bandwidth U]\n"
 "                               reset a plug left connected by other software\n"
@@ -434,6 +434,7 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 		{ "payload", required_argument, NULL, 'p' },
 		{ "overlay", no_argument, NULL, 'O' },
 		{ "persist", no_argument, NULL, 'P' },
+		{ "broadcast", no_argument, NULL, 'B' },
 		{ 0 }
 	};
 	struct fwcmp_plug_arg plug = { 0 };
@@ -493,6 +494,9 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 		case 'P':
 			flags |= FWCMP_CONNECT_PERSISTENT;
 			break;
+		case 'B':
+			flags |= FWCMP_CONNECT_BROADCAST;
+			break;
 		default: {
 			int r = fwcmp_common_opt(opt, "connect");
 
@@ -508,6 +512,12 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 	}
 	if (cmd_argv && !cmd_argc) {
 		fwcmp_err("connect: no COMMAND after --");
+		return FWCMP_EXIT_USAGE;
+	}
+	/* Broadcast-in listens to a channel someone else broadcasts on. */
+	if ((flags & FWCMP_CONNECT_BROADCAST) &&
+	    plug.dir == FWCMP_DIR_INPUT && channel == FWCMP_ANY_CHANNEL) {
+		fwcmp_err("connect: --broadcast on an input plug needs --channel");
 		return FWCMP_EXIT_USAGE;
 	}
 	if (cmd_argc && (flags & FWCMP_CONNECT_PERSISTENT)) {
@@ -963,7 +973,8 @@ static const struct fwcmp_cmd fwcmp_cmds[] = {
 "allocation units: what the stream holds at the IRM while it is connected.\n" },
 	{ "connect", fwcmp_cmd_connect,
 	  "connect [--json] DEV --output N|--input N [--channel C] [--speed S]\n"
-	  "             [--payload Q] [--overlay] [--persist] [-- COMMAND [ARG...]]",
+	  "             [--payload Q] [--overlay] [--broadcast] [--persist]\n"
+	  "             [-- COMMAND [ARG...]]",
 "Make a point-to-point connection on oPCR N (the unit transmits) or iPCR N (the\n"
 "unit receives), taking a channel and bandwidth at the IRM.\n"
 "\n"
@@ -975,6 +986,11 @@ static const struct fwcmp_cmd fwcmp_cmds[] = {
 "  -p, --payload Q   largest packet payload in quadlets, CIP header included.\n"
 "                    Default: the oPCR's current payload; 122 (DV) for an iPCR\n"
 "      --overlay     join an existing connection on the plug\n"
+"      --broadcast   a broadcast connection instead: broadcast-out on an oPCR\n"
+"                    (channel: the oMPR broadcast channel base + N, or any\n"
+"                    free one with base 63; channel and bandwidth taken at the\n"
+"                    IRM), broadcast-in on an iPCR (--channel required, the\n"
+"                    broadcaster's channel; nothing taken at the IRM)\n"
 "      --persist     keep the connection after fwcmp exits; print its handle\n"
 "                    (alone on stdout) for `fwcmp disconnect`\n"
 "\n"
