@@ -55,6 +55,7 @@ static void fwcmp_plug_reset(struct fwcmp_plug *p)
 	p->gen = -1;
 	p->p2p_total = 0;
 	p->prior_valid = false;
+	p->irm_elsewhere = false;
 }
 
 static void fwcmp_conn_event(struct fwcmp_unit *u, struct fwcmp_conn *conn,
@@ -70,6 +71,9 @@ static void fwcmp_conn_event(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 		.channel = conn->plug->channel < 0 ? 0 : conn->plug->channel,
 	};
 
+	/* A third-party connection reports through its oPCR side only. */
+	if (conn->silent)
+		return;
 	if (conn->persistent)
 		fwcmp_broadcast_event(u, &e);
 	else if (conn->owner)
@@ -84,6 +88,9 @@ static void fwcmp_conn_free(struct fwcmp_unit *u, struct fwcmp_conn *conn)
 	if (conn->owner)
 		list_del(&conn->client_node);
 	conn->plug->nconn--;
+	/* The other side of a third-party connection goes too (cmp-xconn.c). */
+	if (conn->pair)
+		fwcmp_xpair_unlink(u, conn);
 	kfree(conn);
 }
 
@@ -328,6 +335,7 @@ struct fwcmp_connect_ctx {
 	unsigned int bandwidth;
 	unsigned int overhead_id;
 	bool join;		/* decided to join the plug's connection */
+	bool no_irm;		/* third-party iPCR: join the oPCR's resources */
 };
 
 static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
@@ -355,6 +363,13 @@ static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	}
 
 	c->join = false;
+	if (c->no_irm) {
+		/* The channel is the third-party oPCR's, taken there. */
+		c->join = true;
+		p->channel = c->want_channel;
+		*next = fwcmp_plug_fresh_value(p, cur, 1, c->overhead_id);
+		return 0;
+	}
 	if (!c->irm_held)
 		return FWCMP_NEED_IRM;
 	/* fwcmp_plug_fresh_value() reads the set's fields: use ours. */
@@ -384,8 +399,15 @@ static void fwcmp_connect_release_irm(struct fwcmp_unit *u,
 
 int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 {
+	return fwcmp_connect_mode(client, arg, false);
+}
+
+/* @no_irm: the iPCR side of a third-party connection (cmp-xconn.c). */
+int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
+		       bool no_irm)
+{
 	struct fwcmp_unit *u = client->u;
-	struct fwcmp_connect_ctx c = { .flags = arg->flags };
+	struct fwcmp_connect_ctx c = { .flags = arg->flags, .no_irm = no_irm };
 	struct fwcmp_conn *conn;
 	struct fwcmp_plug *p;
 	unsigned int resets = 0, i, max_speed, saved_speed, saved_payload;
@@ -397,6 +419,8 @@ int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
 		if (arg->reserved[i])
 			return -EINVAL;
+	if (arg->peer_fd || arg->peer_index)
+		return -EINVAL;	/* FWCMP_CONNECT_THIRD_PARTY only */
 	if (arg->channel != FWCMP_ANY_CHANNEL &&
 	    arg->channel > FWCMP_MAX_CHANNEL)
 		return -EINVAL;
@@ -539,6 +563,7 @@ reset:
 							       c.overhead_id);
 			}
 			p->gen = generation;
+			p->irm_elsewhere = c.no_irm;
 		}
 		arg->bandwidth = 0;
 	} else {
@@ -676,7 +701,7 @@ static int fwcmp_plug_break(struct fwcmp_unit *u, struct fwcmp_plug *p,
 	 * the channel and bandwidth. When the device could not be asked, the
 	 * resources we took ourselves go back anyway.
 	 */
-	if (p->nconn == count)
+	if (p->nconn == count && !p->irm_elsewhere)
 		*release = err ? p->irm_owned : !fwcmp_pcr_in_use(pcr);
 	else
 		*release = false;
@@ -699,8 +724,8 @@ static void fwcmp_plug_release_irm(struct fwcmp_unit *u, struct fwcmp_plug *p)
 			       p->channel, ret);
 }
 
-static int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
-			    bool force)
+int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+		     bool force)
 {
 	struct fwcmp_plug *p = conn->plug;
 	bool release = false;
@@ -855,7 +880,9 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
 		goto out;
 
 	arg->channel = FWCMP_ANY_CHANNEL;
-	if (fwcmp_pcr_p2p_get(old) && !fwcmp_pcr_bcast_get(old)) {
+	/* A third-party iPCR's resources are its oPCR side's to return. */
+	if (fwcmp_pcr_p2p_get(old) && !fwcmp_pcr_bcast_get(old) &&
+	    !(p->nconn && p->irm_elsewhere)) {
 		ch = fwcmp_pcr_channel_get(old);
 		if (p->nconn && p->channel == ch && p->gen == generation)
 			bandwidth = p->bandwidth;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cmp-xconn.c - broadcast connections (IEC 61883-1 7.8, 9.1, 9.4).
+ * cmp-xconn.c - broadcast connections (IEC 61883-1 7.8, 9.1, 9.4) and
+ * third-party connections (two units, the computer only the controller).
  *
  * A plug has one broadcast connection counter, bit 30 of its PCR, beside the
  * p2p counter. Broadcast-out on an oPCR: the controller takes channel and
@@ -24,10 +25,15 @@
  * Everything here runs under the unit lock, as in cmp-conn.c.
  */
 
+#include <linux/atomic.h>
 #include <linux/build_bug.h>
 #include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/firewire.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "cmp.h"
@@ -267,6 +273,8 @@ int fwcmp_bcast_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
 		if (arg->reserved[i])
 			return -EINVAL;
+	if (arg->peer_fd || arg->peer_index)
+		return -EINVAL;
 	if (arg->channel != FWCMP_ANY_CHANNEL &&
 	    arg->channel > FWCMP_MAX_CHANNEL)
 		return -EINVAL;
@@ -647,4 +655,256 @@ void fwcmp_xconn_restore_unit(struct fwcmp_unit *u)
 		if (!pending)
 			return;
 	}
+}
+
+/* ---- third-party connections ---- */
+
+/*
+ * A third-party connection (the computer only the controller, a camcorder's
+ * oPCR to a deck's iPCR) is two p2p connections of cmp-conn.c: one in the
+ * oPCR set of unit A, which holds the channel and bandwidth and whose handle
+ * is the one the user sees, and one in the iPCR set of unit B, which joins
+ * that channel and never takes or returns IRM resources (irm_elsewhere) and
+ * reports no events (silent). Each unit restores its own side after a bus
+ * reset as it restores any p2p connection. struct fwcmp_xpair links them.
+ *
+ * Lock order: no path holds two unit locks. When one side goes (disconnect,
+ * close, lost, CLEAR_PLUG, removal), fwcmp_conn_free() unlinks it under its
+ * own unit's lock and the pair's work item breaks the other side later,
+ * under the other unit's lock alone. The pair's spinlock nests inside a
+ * unit lock and guards @a and @b; a side's record is freed only under its
+ * unit's lock, so a pointer read under both is valid.
+ */
+struct fwcmp_xpair {
+	struct kref kref;	/* the connect in progress, each side, the work */
+	spinlock_t lock;
+	struct work_struct work;
+	struct fwcmp_unit *ua, *ub;	/* device references held */
+	struct fwcmp_conn *a, *b;	/* NULL once that side is gone */
+};
+
+/* Work items queued and not finished, for fwcmp_xpair_flush(). */
+static atomic_t fwcmp_xpair_pending = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(fwcmp_xpair_wait);
+
+static void fwcmp_xpair_release(struct kref *kref)
+{
+	struct fwcmp_xpair *pair = container_of(kref, struct fwcmp_xpair, kref);
+
+	put_device(&pair->ua->dev);
+	put_device(&pair->ub->dev);
+	kfree(pair);
+}
+
+/* The oPCR side goes because the iPCR side went: its one CONN_LOST. */
+static void fwcmp_xpair_lost_event(struct fwcmp_unit *u,
+				   struct fwcmp_conn *conn)
+{
+	int generation, node_id;
+	struct fwcmp_event e = {
+		.type = FWCMP_EVENT_CONN_LOST,
+		.handle = conn->handle,
+		.reason = FWCMP_LOST_PEER,
+		.direction = conn->plug->dir,
+		.index = conn->plug->index,
+		.channel = conn->plug->channel < 0 ? 0 : conn->plug->channel,
+	};
+
+	fwcmp_current_gen(u, &generation, &node_id);
+	e.generation = generation;
+	if (conn->persistent)
+		fwcmp_broadcast_event(u, &e);
+	else if (conn->owner)
+		fwcmp_queue_event(conn->owner, &e);
+	/* Reported now: a restore failing on the way must not say it again. */
+	conn->silent = true;
+}
+
+static void fwcmp_xpair_work(struct work_struct *work)
+{
+	struct fwcmp_xpair *pair = container_of(work, struct fwcmp_xpair,
+						work);
+	struct fwcmp_conn *conn;
+	struct fwcmp_unit *u;
+	bool side_a;
+
+	spin_lock(&pair->lock);
+	side_a = pair->a;
+	spin_unlock(&pair->lock);
+	u = side_a ? pair->ua : pair->ub;
+
+	mutex_lock(&u->lock);
+	spin_lock(&pair->lock);
+	conn = side_a ? pair->a : pair->b;
+	spin_unlock(&pair->lock);
+	/* After removal every record of the unit is gone already. */
+	if (conn && !u->removed) {
+		if (side_a)
+			fwcmp_xpair_lost_event(u, conn);
+		fwcmp_conn_break(u, conn, true);
+	}
+	mutex_unlock(&u->lock);
+
+	kref_put(&pair->kref, fwcmp_xpair_release);
+	if (atomic_dec_and_test(&fwcmp_xpair_pending))
+		wake_up_all(&fwcmp_xpair_wait);
+}
+
+/* From fwcmp_conn_free(), under @u's lock: @conn's side is gone. */
+void fwcmp_xpair_unlink(struct fwcmp_unit *u, struct fwcmp_conn *conn)
+{
+	struct fwcmp_xpair *pair = conn->pair;
+	bool other;
+
+	lockdep_assert_held(&u->lock);
+	spin_lock(&pair->lock);
+	if (pair->a == conn)
+		pair->a = NULL;
+	else
+		pair->b = NULL;
+	other = pair->a || pair->b;
+	spin_unlock(&pair->lock);
+	conn->pair = NULL;
+
+	if (other) {
+		kref_get(&pair->kref);
+		atomic_inc(&fwcmp_xpair_pending);
+		fwcmp_queue_work(&pair->work);
+	}
+	kref_put(&pair->kref, fwcmp_xpair_release);
+}
+
+/*
+ * Wait until the other sides of the pairs broken so far are broken too, so
+ * that DISCONNECT returns with both plugs and the IRM as they will stay.
+ * Called without any unit lock.
+ */
+void fwcmp_xpair_flush(void)
+{
+	wait_event(fwcmp_xpair_wait, !atomic_read(&fwcmp_xpair_pending));
+}
+
+/*
+ * Link the side with @handle on @u to @pair. Fails when the connection was
+ * lost meanwhile (a bus reset whose restore failed), or, for side b, when
+ * side a was.
+ */
+static bool fwcmp_xpair_link(struct fwcmp_xpair *pair, struct fwcmp_unit *u,
+			     u32 handle, unsigned int dir, unsigned int index,
+			     bool side_a)
+{
+	struct fwcmp_conn *conn;
+	bool linked = false;
+
+	mutex_lock(&u->lock);
+	conn = u->removed ? NULL : xa_load(&u->handles, handle);
+	if (conn && conn->kind == FWCMP_CONN_P2P && !conn->pair &&
+	    conn->plug == &u->plugs[dir][index]) {
+		spin_lock(&pair->lock);
+		if (side_a || pair->a) {
+			if (side_a) {
+				pair->a = conn;
+			} else {
+				pair->b = conn;
+				conn->silent = true;
+			}
+			conn->pair = pair;
+			kref_get(&pair->kref);
+			linked = true;
+		}
+		spin_unlock(&pair->lock);
+	}
+	mutex_unlock(&u->lock);
+	return linked;
+}
+
+int fwcmp_3p_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
+{
+	struct fwcmp_connect a = *arg, b = { 0 };
+	struct fwcmp_client *peer;
+	struct fwcmp_xpair *pair;
+	struct file *file;
+	int err;
+
+	if (arg->flags & ~(FWCMP_CONNECT_OVERLAY | FWCMP_CONNECT_PERSISTENT |
+			   FWCMP_CONNECT_THIRD_PARTY))
+		return -EINVAL;
+	if (arg->direction != FWCMP_DIR_OUTPUT)
+		return -EINVAL;
+
+	file = fget(arg->peer_fd);
+	if (!file)
+		return -EBADF;
+	if (file->f_op != &fwcmp_fops) {
+		err = -EINVAL;
+		goto out_put;
+	}
+	/* The peer's descriptor must be allowed to change its unit's plugs. */
+	if (!(file->f_mode & FMODE_WRITE)) {
+		err = -EBADF;
+		goto out_put;
+	}
+	peer = file->private_data;
+
+	pair = kzalloc(sizeof(*pair), GFP_KERNEL);
+	if (!pair) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	kref_init(&pair->kref);
+	spin_lock_init(&pair->lock);
+	INIT_WORK(&pair->work, fwcmp_xpair_work);
+	pair->ua = client->u;
+	pair->ub = peer->u;
+	get_device(&pair->ua->dev);
+	get_device(&pair->ub->dev);
+
+	/* The oPCR side, as any p2p connection: it holds the resources. */
+	a.flags &= ~FWCMP_CONNECT_THIRD_PARTY;
+	a.peer_fd = 0;
+	a.peer_index = 0;
+	err = fwcmp_connect(client, &a);
+	if (err)
+		goto out_pair;
+
+	/* The iPCR side joins its channel; one lock at a time. */
+	b.direction = FWCMP_DIR_INPUT;
+	b.index = arg->peer_index;
+	b.flags = a.flags;
+	b.channel = a.channel;
+	b.speed = arg->speed;
+	b.payload = arg->payload;
+	err = fwcmp_connect_mode(peer, &b, true);
+	if (err) {
+		fwcmp_disconnect(client, a.handle, true);
+		goto out_pair;
+	}
+
+	if (!fwcmp_xpair_link(pair, pair->ua, a.handle, FWCMP_DIR_OUTPUT,
+			      a.index, true)) {
+		fwcmp_disconnect(peer, b.handle, true);
+		err = -EAGAIN;
+		goto out_pair;
+	}
+	if (!fwcmp_xpair_link(pair, pair->ub, b.handle, FWCMP_DIR_INPUT,
+			      b.index, false)) {
+		/* Side a went meanwhile, or b did: break what is left. */
+		fwcmp_disconnect(client, a.handle, true);
+		fwcmp_disconnect(peer, b.handle, true);
+		fwcmp_xpair_flush();
+		err = -EAGAIN;
+		goto out_pair;
+	}
+
+	arg->handle = a.handle;
+	arg->channel = a.channel;
+	arg->bandwidth = a.bandwidth;
+	arg->pcr = a.pcr;
+	arg->generation = a.generation;
+	err = 0;
+out_pair:
+	kref_put(&pair->kref, fwcmp_xpair_release);
+out_put:
+	fput(file);
+	return err;
 }

@@ -72,9 +72,16 @@ struct fwcmp_plug {
 	 * broadcast bit beside the p2p counter.
 	 */
 	struct fwcmp_conn *bcast;
+	/*
+	 * The set is the iPCR side of third-party connections: the oPCR's set
+	 * on the other unit holds channel and bandwidth, so this one never
+	 * takes or returns them (cmp-xconn.c).
+	 */
+	bool irm_elsewhere;
 };
 
 struct fwcmp_client;
+struct fwcmp_xpair;
 
 enum fwcmp_conn_kind {
 	FWCMP_CONN_P2P,		/* one of its plug's set (cmp-conn.c) */
@@ -105,6 +112,9 @@ struct fwcmp_conn {
 	struct list_head plug_node;	/* empty for a broadcast connection */
 	struct list_head client_node;
 	struct fwcmp_bcast_state bc;	/* FWCMP_CONN_BCAST only */
+	/* Third-party: the pair this is one side of (cmp-xconn.c), or NULL. */
+	struct fwcmp_xpair *pair;
+	bool silent;			/* the iPCR side: events go to the oPCR's */
 };
 
 struct fwcmp_unit {
@@ -165,6 +175,7 @@ void fwcmp_plug_err(struct fwcmp_unit *u, unsigned int dir, unsigned int index,
 		    const char *fmt, ...);
 
 /* cmp-main.c */
+void fwcmp_queue_work(struct work_struct *work);
 void fwcmp_current_gen(struct fwcmp_unit *u, int *generation, int *node_id);
 int fwcmp_read_mprs(struct fwcmp_unit *u);
 unsigned int fwcmp_plug_count(struct fwcmp_unit *u, unsigned int dir);
@@ -205,6 +216,10 @@ bool fwcmp_irm_reset_delay_over(struct fwcmp_unit *u);
 /* cmp-conn.c */
 void fwcmp_plugs_init(struct fwcmp_unit *u);
 int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
+int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
+		       bool no_irm);
+int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+		     bool force);
 int fwcmp_disconnect(struct fwcmp_client *client, u32 handle, bool force);
 int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg);
 void fwcmp_client_break_all(struct fwcmp_client *client);
@@ -219,5 +234,9 @@ int fwcmp_xconn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 void fwcmp_xconn_break_all(struct fwcmp_unit *u, u32 reason);
 void fwcmp_xconn_restore_unit(struct fwcmp_unit *u);
 void fwcmp_bcast_adopt(struct fwcmp_plug *p);
+/* cmp-xconn.c: third-party connections */
+int fwcmp_3p_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
+void fwcmp_xpair_unlink(struct fwcmp_unit *u, struct fwcmp_conn *conn);
+void fwcmp_xpair_flush(void);
 
 #endif /* _FIREWIRE_CMP_H */

@@ -61,7 +61,9 @@
  * ABI version history
  *  1  - initial version: GET_INFO, GET_PLUG, CONNECT, DISCONNECT,
  *       CLEAR_PLUG, events through read()
- *  2  - %FWCMP_CONNECT_BROADCAST, %FWCMP_EVENT_FLAG_BROADCAST
+ *  2  - %FWCMP_CONNECT_BROADCAST, %FWCMP_EVENT_FLAG_BROADCAST,
+ *       %FWCMP_CONNECT_THIRD_PARTY with &fwcmp_connect.peer_fd and
+ *       .peer_index (taken from reserved[0..1]), %FWCMP_LOST_PEER
  *
  * A new version only adds: flag bits and fields that were reserved (so
  * EINVAL or zero before). A program checks GET_INFO's @version before it
@@ -217,7 +219,19 @@ struct fwcmp_get_plug {
  * per plug (the counter is one bit): EBUSY when it is set already.
  */
 #define FWCMP_CONNECT_BROADCAST		(1U << 2)
-/* Bits 3..31 are reserved (third-party and local plugs later). */
+/*
+ * (ABI 2) A third-party p2p connection between two units, the computer only
+ * the controller (a camcorder's oPCR to a deck's iPCR): @direction must be
+ * %FWCMP_DIR_OUTPUT and @index an oPCR of this descriptor's unit; @peer_fd a
+ * descriptor of the other unit's /dev/fwcmpM opened for writing, @peer_index
+ * its iPCR. The oPCR side takes channel and bandwidth at the IRM (or joins
+ * with %FWCMP_CONNECT_OVERLAY), the iPCR side joins it on that channel.
+ * One handle, on this descriptor: DISCONNECT breaks both sides and returns
+ * the resources once; the loss of either side breaks the other and is
+ * reported once, as CONN_LOST of the handle. Not with BROADCAST.
+ */
+#define FWCMP_CONNECT_THIRD_PARTY	(1U << 3)
+/* Bits 4..31 are reserved (local plugs later). */
 
 /**
  * struct fwcmp_connect - make a point-to-point connection on a plug
@@ -239,8 +253,14 @@ struct fwcmp_get_plug {
  * @bandwidth:	(out) bandwidth allocation units this connection took at
  *		the IRM, overhead included; 0 when it joined an existing
  *		connection.
- * @pcr:	(out) the plug register value the connection's lock wrote.
+ * @pcr:	(out) the plug register value the connection's lock wrote
+ *		(third-party: the oPCR's).
  * @generation:	(out) bus generation of that lock.
+ * @peer_fd:	(in) %FWCMP_CONNECT_THIRD_PARTY: a descriptor of the iPCR's
+ *		unit's /dev/fwcmpM, opened for writing; else must be 0.
+ *		(ABI 2; reserved[0] before.)
+ * @peer_index:	(in) %FWCMP_CONNECT_THIRD_PARTY: that unit's iPCR index;
+ *		else must be 0. (ABI 2; reserved[1] before.)
  * @reserved:	(in/out) must be zero; zero on output.
  */
 struct fwcmp_connect {
@@ -254,7 +274,9 @@ struct fwcmp_connect {
 	__u32 bandwidth;
 	__u32 pcr;
 	__u32 generation;
-	__u32 reserved[6];
+	__u32 peer_fd;
+	__u32 peer_index;
+	__u32 reserved[4];
 };
 
 /**
@@ -322,6 +344,8 @@ struct fwcmp_clear_plug {
 #define FWCMP_LOST_TRANSACTION		5 /* transactions failed after retries */
 #define FWCMP_LOST_CLEARED		6 /* CLEAR_PLUG on its plug */
 #define FWCMP_LOST_UNIT_REMOVED		7 /* the unit was removed */
+/* (ABI 2) third-party: the other side was lost, or its descriptor closed */
+#define FWCMP_LOST_PEER			8
 
 /**
  * struct fwcmp_event - one record returned by read()

@@ -369,9 +369,9 @@ TEST_F(bcast, bad_input)
 	c.channel = FWCMP_ANY_CHANNEL;
 	c.speed = FWCMP_TEST_SPEED;
 	c.payload = FWCMP_TEST_PAYLOAD;
-	c.reserved[5] = 1;
+	c.reserved[3] = 1;
 	test_err_ioctl(EINVAL, self->fd, FWCMP_IOC_CONNECT, &c);
-	c.reserved[5] = 0;
+	c.reserved[3] = 0;
 	c.flags = BC | 1u << 31;
 	test_err_ioctl(EINVAL, self->fd, FWCMP_IOC_CONNECT, &c);
 	test_err_connect(EINVAL, self->fd, OUT, 0, BC, 64, FWCMP_TEST_SPEED,

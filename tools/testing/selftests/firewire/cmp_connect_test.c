@@ -539,7 +539,9 @@ TEST_F(conn, connect_einval)
 					   .payload = 513 } },
 		{ "handle set", { .handle = 1, OK_C } },
 		{ "reserved[0]", { .reserved = { 1 }, OK_C } },
-		{ "reserved[5]", { .reserved = { [5] = 0x80000000 }, OK_C } },
+		{ "reserved[3]", { .reserved = { [3] = 0x80000000 }, OK_C } },
+		{ "peer_fd without THIRD_PARTY", { .peer_fd = 3, OK_C } },
+		{ "peer_index without THIRD_PARTY", { .peer_index = 1, OK_C } },
 #undef OK_C
 	};
 	unsigned int i;

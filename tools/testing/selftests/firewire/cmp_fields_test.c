@@ -306,7 +306,9 @@ TEST(uapi_connect_layout)
 	CHECK_OFF(fwcmp_connect, bandwidth, 28);
 	CHECK_OFF(fwcmp_connect, pcr, 32);
 	CHECK_OFF(fwcmp_connect, generation, 36);
-	CHECK_OFF(fwcmp_connect, reserved, 40);
+	CHECK_OFF(fwcmp_connect, peer_fd, 40);
+	CHECK_OFF(fwcmp_connect, peer_index, 44);
+	CHECK_OFF(fwcmp_connect, reserved, 48);
 }
 
 TEST(uapi_disconnect_layout)
