@@ -68,6 +68,7 @@ const char *fwcmp_lost_reason_name(unsigned int reason)
 	case FWCMP_LOST_TRANSACTION:	return "transaction";
 	case FWCMP_LOST_CLEARED:	return "cleared";
 	case FWCMP_LOST_UNIT_REMOVED:	return "unit-removed";
+	case FWCMP_LOST_PEER:		return "peer";
 	default:			return "unknown";
 	}
 }
@@ -394,6 +395,7 @@ void fwcmp_json_connect(struct fwcmp_json *j, const char *dev,
 	fwcmp_json_bool(j, "persistent", c->flags & FWCMP_CONNECT_PERSISTENT);
 	fwcmp_json_bool(j, "overlay", c->flags & FWCMP_CONNECT_OVERLAY);
 	fwcmp_json_bool(j, "broadcast", c->flags & FWCMP_CONNECT_BROADCAST);
+	fwcmp_json_bool(j, "third_party", c->flags & FWCMP_CONNECT_THIRD_PARTY);
 	fwcmp_json_end_object(j);
 }
 

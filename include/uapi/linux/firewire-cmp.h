@@ -39,7 +39,8 @@
  *  ENODEV	unit removed
  *  EPERM	CLEAR_PLUG without CAP_SYS_ADMIN
  *  EBADF	CONNECT, DISCONNECT or CLEAR_PLUG on a descriptor not opened
- *		for writing
+ *		for writing; THIRD_PARTY with a peer_fd that is not an
+ *		open descriptor opened for writing
  *  EAGAIN	bus resets or other controllers' locks on the plug kept
  *		interrupting the operation; nothing changed, try again. Also
  *		read() on an empty queue with O_NONBLOCK

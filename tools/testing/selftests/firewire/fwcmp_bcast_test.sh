@@ -4,7 +4,10 @@
 # (bit 30 of the oPCR set, channel and bandwidth taken at the IRM, the text and
 # JSON descriptions), the oMPR broadcast channel base deciding the channel,
 # broadcast-in (--channel required, nothing taken at the IRM), a second
-# broadcast connection refused, and --help naming the option.
+# broadcast connection refused, and --help naming the option; and
+# connect --to DEV2:N, a third-party connection (here oPCR0 to iPCR0 of the
+# same unit, which the driver allows): both plugs on one channel taken once,
+# one handle breaking both, held while a command runs.
 
 . "$(dirname "$0")/fwcmp_lib.sh"
 
@@ -126,10 +129,42 @@ case_help() {
 	echo "$out$err" | grep -q -- '--broadcast' || fail "--help does not name --broadcast"
 }
 
+case_to() {
+	local h o i
+	expect_rc 1 fwcmp connect "$DEV" --input 0 --to "$DEV:0" --persist || return
+	expect_rc 1 fwcmp connect "$DEV" --output 0 --to "$DEV" --persist || return
+	expect_rc 1 fwcmp connect "$DEV" --output 0 --broadcast --to "$DEV:0" --persist || return
+	expect_rc 2 fwcmp connect "$DEV" --output 0 --to "$DEV:5" --persist || return
+	echo "$err" | grep -q 'Invalid argument' || fail "iPCR 5: $err" || return
+	bcast_idle || return
+	expect_rc 0 fwcmp connect "$DEV" --output 0 --to "$DEV:0" --persist --json || return
+	echo "$out"
+	json_check "$out" "third_party=true" "broadcast=false" || return
+	h=$(json_get "$out" handle)
+	o=$(sim_reg 0 opcr0)
+	i=$(sim_reg 0 ipcr0)
+	printf 'oPCR0 0x%08x iPCR0 0x%08x\n' "$o" "$i"
+	[ "$(pcr_p2p "$o")" = 1 ] && [ "$(pcr_p2p "$i")" = 1 ] || fail "p2p not 1 on both" || return
+	[ "$(pcr_channel "$o")" = "$(pcr_channel "$i")" ] || fail "channels differ" || return
+	! sim_channel_free "$(pcr_channel "$o")" || fail "channel free at the IRM" || return
+	[ "$((BW0 - $(json_get "$out" bandwidth)))" = "$(sim_irm bandwidth_available)" ] ||
+		fail "bandwidth taken more than once" || return
+	expect_rc 0 fwcmp disconnect "$DEV" "$h" || return
+	bcast_idle || fail "disconnect left something" || return
+
+	# Held while a command runs, both sides broken when it ends.
+	expect_rc 0 fwcmp connect "$DEV" --output 0 --to "$DEV:0" -- sh -c \
+		'sleep 0.5; cat '"$SIM"'/node0/regs/ipcr0' || return
+	echo "$err" | grep -q "third-party, to iPCR\[0\] of $DEV" || fail "stderr: $err" || return
+	[ "$(pcr_p2p "$((out))")" = 1 ] || fail "iPCR0 $out not connected while held" || return
+	wait_idle 0
+}
+
 run_cases 21 \
 	out:case_out \
 	out_json:case_out_json \
 	base:case_base \
 	in:case_in \
 	busy:case_busy \
-	help:case_help
+	help:case_help \
+	to:case_to
