@@ -294,20 +294,34 @@ out:
 
 static int fwcmp_ioctl_connect(struct fwcmp_client *client, void *buffer)
 {
+	struct fwcmp_connect *a = buffer;
+
 	if (!client->writable)
 		return -EBADF;
+	if ((a->flags & FWCMP_CONNECT_BROADCAST) &&
+	    (a->flags & FWCMP_CONNECT_THIRD_PARTY))
+		return -EINVAL;
+	if (a->flags & FWCMP_CONNECT_BROADCAST)
+		return fwcmp_bcast_connect(client, a);
+	if (a->flags & FWCMP_CONNECT_THIRD_PARTY)
+		return fwcmp_3p_connect(client, a);
 	return fwcmp_connect(client, buffer);
 }
 
 static int fwcmp_ioctl_disconnect(struct fwcmp_client *client, void *buffer)
 {
 	struct fwcmp_disconnect *a = buffer;
+	int err;
 
 	if (!client->writable)
 		return -EBADF;
 	if (a->reserved)
 		return -EINVAL;
-	return fwcmp_disconnect(client, a->handle, false);
+	err = fwcmp_disconnect(client, a->handle, false);
+	/* A third-party connection's other side is broken by then too. */
+	if (!err)
+		fwcmp_xpair_flush();
+	return err;
 }
 
 static int fwcmp_ioctl_clear_plug(struct fwcmp_client *client, void *buffer)

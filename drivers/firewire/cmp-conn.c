@@ -58,6 +58,7 @@ static void fwcmp_plug_reset(struct fwcmp_plug *p)
 	p->irm_gen = -1;
 	p->p2p_total = 0;
 	p->prior_valid = false;
+	p->irm_elsewhere = false;
 }
 
 static void fwcmp_conn_event(struct fwcmp_unit *u, struct fwcmp_conn *conn,
@@ -73,6 +74,9 @@ static void fwcmp_conn_event(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 		.channel = conn->plug->channel < 0 ? 0 : conn->plug->channel,
 	};
 
+	/* A third-party connection reports through its oPCR side only. */
+	if (conn->silent)
+		return;
 	if (conn->persistent)
 		fwcmp_broadcast_event(u, &e);
 	else if (conn->owner)
@@ -87,6 +91,9 @@ static void fwcmp_conn_free(struct fwcmp_unit *u, struct fwcmp_conn *conn)
 	if (conn->owner)
 		list_del(&conn->client_node);
 	conn->plug->nconn--;
+	/* The other side of a third-party connection goes too (cmp-xconn.c). */
+	if (conn->pair)
+		fwcmp_xpair_unlink(u, conn);
 	kfree(conn);
 }
 
@@ -354,6 +361,7 @@ struct fwcmp_connect_ctx {
 	unsigned int bandwidth;
 	unsigned int overhead_id;
 	bool join;		/* decided to join the plug's connection */
+	bool no_irm;		/* third-party iPCR: join the oPCR's resources */
 };
 
 static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
@@ -381,6 +389,13 @@ static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	}
 
 	c->join = false;
+	if (c->no_irm) {
+		/* The channel is the third-party oPCR's, taken there. */
+		c->join = true;
+		p->channel = c->want_channel;
+		*next = fwcmp_plug_fresh_value(p, cur, 1, c->overhead_id);
+		return 0;
+	}
 	if (!c->irm_held)
 		return FWCMP_NEED_IRM;
 	/* fwcmp_plug_fresh_value() reads the set's fields: use ours. */
@@ -410,8 +425,15 @@ static void fwcmp_connect_release_irm(struct fwcmp_unit *u,
 
 int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 {
+	return fwcmp_connect_mode(client, arg, false);
+}
+
+/* @no_irm: the iPCR side of a third-party connection (cmp-xconn.c). */
+int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
+		       bool no_irm)
+{
 	struct fwcmp_unit *u = client->u;
-	struct fwcmp_connect_ctx c = { .flags = arg->flags };
+	struct fwcmp_connect_ctx c = { .flags = arg->flags, .no_irm = no_irm };
 	struct fwcmp_conn *conn;
 	struct fwcmp_plug *p;
 	unsigned int resets = 0, waits = 0, i, max_speed, saved_speed;
@@ -424,6 +446,8 @@ int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
 		if (arg->reserved[i])
 			return -EINVAL;
+	if (arg->peer_fd || arg->peer_index)
+		return -EINVAL;	/* FWCMP_CONNECT_THIRD_PARTY only */
 	if (arg->channel != FWCMP_ANY_CHANNEL &&
 	    arg->channel > FWCMP_MAX_CHANNEL)
 		return -EINVAL;
@@ -575,6 +599,7 @@ reset:
 							       c.overhead_id);
 			}
 			p->gen = generation;
+			p->irm_elsewhere = c.no_irm;
 		}
 		arg->bandwidth = 0;
 	} else {
@@ -713,7 +738,7 @@ static int fwcmp_plug_break(struct fwcmp_unit *u, struct fwcmp_plug *p,
 	 * the channel and bandwidth. When the device could not be asked, the
 	 * resources we took ourselves go back anyway.
 	 */
-	if (p->nconn != count)
+	if (p->nconn != count || p->irm_elsewhere)
 		*release = false;
 	else if (err)
 		*release = p->irm_owned;
@@ -755,12 +780,15 @@ static void fwcmp_plug_release_irm(struct fwcmp_unit *u, struct fwcmp_plug *p)
 			       p->channel, ret);
 }
 
-static int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
-			    bool force)
+int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+		     bool force)
 {
 	struct fwcmp_plug *p = conn->plug;
 	bool release = false;
 	int err;
+
+	if (conn->kind != FWCMP_CONN_P2P)
+		return fwcmp_xconn_break(u, conn, force);
 
 	err = fwcmp_plug_break(u, p, 1, force, &release);
 	if (err == FWCMP_SET_LOST)
@@ -770,8 +798,12 @@ static int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 	if (release)
 		fwcmp_plug_release_irm(u, p);
 	fwcmp_conn_free(u, conn);
-	if (!p->nconn)
+	if (!p->nconn) {
+		/* Our broadcast connection keeps the plug in use: it owns now. */
+		if (!release)
+			fwcmp_bcast_adopt(p);
 		fwcmp_plug_reset(p);
+	}
 	return 0;
 }
 
@@ -833,6 +865,8 @@ void fwcmp_break_all(struct fwcmp_unit *u, u32 reason)
 	int generation, node_id;
 
 	lockdep_assert_held(&u->lock);
+	/* Broadcast first: the p2p sets then return what is left (9.3). */
+	fwcmp_xconn_break_all(u, reason);
 	fwcmp_current_gen(u, &generation, &node_id);
 
 	for (dir = 0; dir < FWCMP_DIRS; dir++) {
@@ -902,7 +936,9 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
 		goto out;
 
 	arg->channel = FWCMP_ANY_CHANNEL;
-	if (fwcmp_pcr_p2p_get(old) && !fwcmp_pcr_bcast_get(old)) {
+	/* A third-party iPCR's resources are its oPCR side's to return. */
+	if (fwcmp_pcr_p2p_get(old) && !fwcmp_pcr_bcast_get(old) &&
+	    !(p->nconn && p->irm_elsewhere)) {
 		ch = fwcmp_pcr_channel_get(old);
 		if (p->nconn && p->channel == ch && p->gen == generation)
 			bandwidth = p->bandwidth;
@@ -928,6 +964,9 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
 	arg->new_value = new;
 	arg->generation = generation;
 
+	/* The broadcast bit kept the channel: our broadcast connection owns it. */
+	if (p->nconn && fwcmp_pcr_bcast_get(old))
+		fwcmp_bcast_adopt(p);
 	if (p->nconn)
 		fwcmp_plug_lost(u, p, FWCMP_LOST_CLEARED, generation);
 	fwcmp_plug_err(u, p->dir, p->index,

@@ -349,6 +349,12 @@ static struct fw_driver fwcmp_driver = {
 	.id_table	= fwcmp_id_table,
 };
 
+/* Work of cmp-xconn.c: on our queue, so that module exit drains it. */
+void fwcmp_queue_work(struct work_struct *work)
+{
+	queue_work(fwcmp_wq, work);
+}
+
 static int __init fwcmp_init(void)
 {
 	int err;

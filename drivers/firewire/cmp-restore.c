@@ -336,6 +336,8 @@ static void fwcmp_batch_finish(struct fwcmp_batch *b, struct fwcmp_unit *u,
 	if (!u->removed) {
 		fwcmp_read_mprs(u);
 		fwcmp_restore_unit(u);
+		/* Broadcast connections (cmp-xconn.c), after the p2p sets. */
+		fwcmp_xconn_restore_unit(u);
 	}
 	mutex_unlock(&u->lock);
 }

@@ -71,17 +71,55 @@ struct fwcmp_plug {
 	unsigned int p2p_total;		/* p2p after our last lock */
 	bool prior_valid;		/* we set up the plug from idle */
 	u32 prior;			/* its value then, put back at the end */
+	/*
+	 * Our broadcast connection on the plug (cmp-xconn.c), or NULL. It is
+	 * not on @conns and not counted in @nconn: the PCR has a single
+	 * broadcast bit beside the p2p counter.
+	 */
+	struct fwcmp_conn *bcast;
+	/*
+	 * The set is the iPCR side of third-party connections: the oPCR's set
+	 * on the other unit holds channel and bandwidth, so this one never
+	 * takes or returns them (cmp-xconn.c).
+	 */
+	bool irm_elsewhere;
 };
 
 struct fwcmp_client;
+struct fwcmp_xpair;
+
+enum fwcmp_conn_kind {
+	FWCMP_CONN_P2P,		/* one of its plug's set (cmp-conn.c) */
+	FWCMP_CONN_BCAST,	/* the plug's broadcast bit (cmp-xconn.c) */
+};
+
+/*
+ * The state of a broadcast connection. It holds the IRM resources itself
+ * (@irm_owned) when it set the plug up from idle, or when the plug's p2p
+ * set handed them over on breaking its last connection; at most one of
+ * the plug's set and its broadcast connection owns them.
+ */
+struct fwcmp_bcast_state {
+	bool irm_owned;
+	int channel;
+	unsigned int bandwidth;
+	int gen;			/* generation it was set up in */
+	bool prior_valid;		/* we set up the plug from idle */
+	u32 prior;
+};
 
 struct fwcmp_conn {
 	u32 handle;
+	enum fwcmp_conn_kind kind;
 	bool persistent;
 	struct fwcmp_plug *plug;
 	struct fwcmp_client *owner;	/* NULL: persistent, creator closed */
-	struct list_head plug_node;
+	struct list_head plug_node;	/* empty for a broadcast connection */
 	struct list_head client_node;
+	struct fwcmp_bcast_state bc;	/* FWCMP_CONN_BCAST only */
+	/* Third-party: the pair this is one side of (cmp-xconn.c), or NULL. */
+	struct fwcmp_xpair *pair;
+	bool silent;			/* the iPCR side: events go to the oPCR's */
 };
 
 struct fwcmp_unit {
@@ -148,6 +186,7 @@ void fwcmp_plug_err(struct fwcmp_unit *u, unsigned int dir, unsigned int index,
 
 /* cmp-main.c */
 extern struct workqueue_struct *fwcmp_wq;
+void fwcmp_queue_work(struct work_struct *work);
 void fwcmp_current_gen(struct fwcmp_unit *u, int *generation, int *node_id);
 int fwcmp_read_mprs(struct fwcmp_unit *u);
 unsigned int fwcmp_plug_count(struct fwcmp_unit *u, unsigned int dir);
@@ -188,6 +227,10 @@ bool fwcmp_irm_reset_delay_over(struct fwcmp_unit *u);
 /* cmp-conn.c */
 void fwcmp_plugs_init(struct fwcmp_unit *u);
 int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
+int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
+		       bool no_irm);
+int fwcmp_conn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+		     bool force);
 int fwcmp_disconnect(struct fwcmp_client *client, u32 handle, bool force);
 int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg);
 void fwcmp_client_break_all(struct fwcmp_client *client);
@@ -210,5 +253,17 @@ void fwcmp_restore_exit(void);
 /* cmp-local.c: the PC's own plugs (local_oplugs/local_iplugs parameters) */
 int fwcmp_local_init(void);
 void fwcmp_local_exit(void);
+
+/* cmp-xconn.c: broadcast connections */
+int fwcmp_bcast_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
+int fwcmp_xconn_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
+		      bool force);
+void fwcmp_xconn_break_all(struct fwcmp_unit *u, u32 reason);
+void fwcmp_xconn_restore_unit(struct fwcmp_unit *u);
+void fwcmp_bcast_adopt(struct fwcmp_plug *p);
+/* cmp-xconn.c: third-party connections */
+int fwcmp_3p_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
+void fwcmp_xpair_unlink(struct fwcmp_unit *u, struct fwcmp_conn *conn);
+void fwcmp_xpair_flush(void);
 
 #endif /* _FIREWIRE_CMP_H */

@@ -68,6 +68,7 @@ const char *fwcmp_lost_reason_name(unsigned int reason)
 	case FWCMP_LOST_TRANSACTION:	return "transaction";
 	case FWCMP_LOST_CLEARED:	return "cleared";
 	case FWCMP_LOST_UNIT_REMOVED:	return "unit-removed";
+	case FWCMP_LOST_PEER:		return "peer";
 	default:			return "unknown";
 	}
 }
@@ -364,11 +365,17 @@ void fwcmp_json_unit_plugs(struct fwcmp_json *j, const struct fwcmp_unit_desc *d
 void fwcmp_print_connect_text(FILE *f, const char *dev,
 			      const struct fwcmp_connect *c)
 {
-	fprintf(f, "%s: %s[%u] connected on channel %u, %s, payload %u, %u bandwidth units%s, handle %u%s\n",
+	bool bcast = c->flags & FWCMP_CONNECT_BROADCAST;
+	/* Broadcast-in takes nothing at the IRM without joining anything. */
+	bool joined = !c->bandwidth &&
+		      (!bcast || c->direction == FWCMP_DIR_OUTPUT);
+
+	fprintf(f, "%s: %s[%u] connected on channel %u, %s, payload %u, %u bandwidth units%s, handle %u%s%s\n",
 		dev, fwcmp_pcr_name(c->direction), c->index, c->channel,
 		fwcmp_speed_name(c->speed), c->payload, c->bandwidth,
-		c->bandwidth ? "" : " (overlay)", c->handle,
-		c->flags & FWCMP_CONNECT_PERSISTENT ? " (persistent)" : "");
+		joined ? " (overlay)" : "", c->handle,
+		c->flags & FWCMP_CONNECT_PERSISTENT ? " (persistent)" : "",
+		bcast ? " (broadcast)" : "");
 }
 
 void fwcmp_json_connect(struct fwcmp_json *j, const char *dev,
@@ -387,6 +394,8 @@ void fwcmp_json_connect(struct fwcmp_json *j, const char *dev,
 	fwcmp_json_uint(j, "generation", c->generation);
 	fwcmp_json_bool(j, "persistent", c->flags & FWCMP_CONNECT_PERSISTENT);
 	fwcmp_json_bool(j, "overlay", c->flags & FWCMP_CONNECT_OVERLAY);
+	fwcmp_json_bool(j, "broadcast", c->flags & FWCMP_CONNECT_BROADCAST);
+	fwcmp_json_bool(j, "third_party", c->flags & FWCMP_CONNECT_THIRD_PARTY);
 	fwcmp_json_end_object(j);
 }
 
@@ -437,6 +446,8 @@ void fwcmp_print_event_text(FILE *f, const char *dev, const struct fwcmp_event *
 			fwcmp_pcr_name(e->direction), e->index, e->channel);
 		if (e->type == FWCMP_EVENT_CONN_LOST)
 			fprintf(f, " reason %s", fwcmp_lost_reason_name(e->reason));
+		if (e->flags & FWCMP_EVENT_FLAG_BROADCAST)
+			fprintf(f, " broadcast");
 		break;
 	}
 	if (e->flags & FWCMP_EVENT_FLAG_OVERFLOW)
@@ -464,6 +475,8 @@ void fwcmp_json_event(struct fwcmp_json *j, const char *dev,
 		fwcmp_json_str(j, "direction", fwcmp_dir_name(e->direction));
 		fwcmp_json_uint(j, "index", e->index);
 		fwcmp_json_uint(j, "channel", e->channel);
+		fwcmp_json_bool(j, "broadcast",
+				e->flags & FWCMP_EVENT_FLAG_BROADCAST);
 		if (e->type == FWCMP_EVENT_CONN_LOST)
 			fwcmp_json_str(j, "reason",
 				       fwcmp_lost_reason_name(e->reason));

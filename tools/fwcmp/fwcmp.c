@@ -79,8 +79,10 @@ static void fwcmp_usage_all(FILE *f)
 "  list                         units bound by firewire-cmp\n"
 "  plugs [DEV]                  every oPCR/iPCR decoded\n"
 "  connect DEV --output N|--input N [--channel C] [--speed S] [--payload Q]\n"
-"          [--overlay] [--persist] [-- COMMAND [ARG...]]\n"
-"                               make a point-to-point connection\n"
+"          [--overlay] [--broadcast | --to DEV2:N] [--persist]\n"
+"          [-- COMMAND [ARG...]]\n"
+"                               make a point-to-point, broadcast or\n"
+"                               third-party connection\n"
 "  disconnect DEV HANDLE        break a connection\n"
 "  clear DEV --output N|--input N [--bandwidth U]\n"
 "                               reset a plug left connected by other software\n"
@@ -435,12 +437,17 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 		{ "payload", required_argument, NULL, 'p' },
 		{ "overlay", no_argument, NULL, 'O' },
 		{ "persist", no_argument, NULL, 'P' },
+		{ "broadcast", no_argument, NULL, 'B' },
+		{ "to", required_argument, NULL, 'T' },
 		{ 0 }
 	};
 	struct fwcmp_plug_arg plug = { 0 };
 	unsigned int channel = FWCMP_ANY_CHANNEL, payload = 0, flags = 0;
 	int speed = -1, opt, i, fd, err, ret, cmd_argc = 0;
 	char path[PATH_MAX], **cmd_argv = NULL;
+	char peer_path[PATH_MAX], *to = NULL;
+	unsigned int peer_index = 0;
+	int peer_fd = -1;
 	struct fwcmp_get_info info;
 	struct fwcmp_connect c;
 	struct fwcmp_hold h;
@@ -494,6 +501,25 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 		case 'P':
 			flags |= FWCMP_CONNECT_PERSISTENT;
 			break;
+		case 'B':
+			flags |= FWCMP_CONNECT_BROADCAST;
+			break;
+		case 'T': {
+			/* --to DEV:N, the other unit's iPCR N */
+			char *colon = strrchr(optarg, ':');
+
+			if (!colon || colon == optarg ||
+			    !fwcmp_parse_uint(colon + 1, FWCMP_MAX_PLUGS - 1,
+					      &peer_index)) {
+				fwcmp_err("connect: --to '%s' is not DEV:N (N 0..%d)",
+					  optarg, FWCMP_MAX_PLUGS - 1);
+				return FWCMP_EXIT_USAGE;
+			}
+			*colon = '\0';
+			to = optarg;
+			flags |= FWCMP_CONNECT_THIRD_PARTY;
+			break;
+		}
 		default: {
 			int r = fwcmp_common_opt(opt, "connect");
 
@@ -511,12 +537,34 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 		fwcmp_err("connect: no COMMAND after --");
 		return FWCMP_EXIT_USAGE;
 	}
+	/* Broadcast-in listens to a channel someone else broadcasts on. */
+	if ((flags & FWCMP_CONNECT_BROADCAST) &&
+	    plug.dir == FWCMP_DIR_INPUT && channel == FWCMP_ANY_CHANNEL) {
+		fwcmp_err("connect: --broadcast on an input plug needs --channel");
+		return FWCMP_EXIT_USAGE;
+	}
+	if (to && (plug.dir != FWCMP_DIR_OUTPUT ||
+		   (flags & FWCMP_CONNECT_BROADCAST))) {
+		fwcmp_err("connect: --to needs --output and excludes --broadcast");
+		return FWCMP_EXIT_USAGE;
+	}
 	if (cmd_argc && (flags & FWCMP_CONNECT_PERSISTENT)) {
 		fwcmp_err("connect: --persist and -- COMMAND exclude each other");
 		return FWCMP_EXIT_USAGE;
 	}
 	if (!fwcmp_resolve("connect", argv[optind], path, sizeof(path)))
 		return FWCMP_EXIT_USAGE;
+	if (to && !fwcmp_resolve("connect", to, peer_path, sizeof(peer_path)))
+		return FWCMP_EXIT_USAGE;
+	if (to) {
+		/*
+		 * The iPCR side belongs to this descriptor: it stays open as
+		 * long as we hold the connection (close-on-exec, like fd).
+		 */
+		peer_fd = fwcmp_dev_open(peer_path, true);
+		if (peer_fd < 0)
+			return fwcmp_kerr(peer_fd, "open", peer_path);
+	}
 
 	fd = fwcmp_dev_open(path, true);
 	if (fd < 0)
@@ -558,6 +606,10 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 	c.channel = channel;
 	c.speed = speed;
 	c.payload = payload;
+	if (to) {
+		c.peer_fd = peer_fd;
+		c.peer_index = peer_index;
+	}
 
 	/*
 	 * Block the signals that end the hold before the connection exists,
@@ -574,9 +626,14 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 	if (ioctl(fd, FWCMP_IOC_CONNECT, &c)) {
 		ret = fwcmp_kerr(errno, "CONNECT", path);
 		close(fd);
+		if (peer_fd >= 0)
+			close(peer_fd);
 		return ret;
 	}
 	c.flags = flags;	/* an input field: keep what we asked for */
+	if (to && !fwcmp_json_out)
+		fprintf(stderr, "%s: third-party, to iPCR[%u] of %s\n", path,
+			peer_index, peer_path);
 
 	if (fwcmp_json_out) {
 		struct fwcmp_json j;
@@ -594,6 +651,8 @@ static int fwcmp_cmd_connect(int argc, char **argv)
 	}
 	if (flags & FWCMP_CONNECT_PERSISTENT) {
 		close(fd);
+		if (peer_fd >= 0)
+			close(peer_fd);
 		return FWCMP_EXIT_OK;
 	}
 
@@ -641,6 +700,8 @@ disconnect:
 		}
 	}
 	close(fd);
+	if (peer_fd >= 0)
+		close(peer_fd);
 	return ret;
 }
 
@@ -1104,7 +1165,9 @@ static const struct fwcmp_cmd fwcmp_cmds[] = {
 "allocation units: what the stream holds at the IRM while it is connected.\n" },
 	{ "connect", fwcmp_cmd_connect,
 	  "connect [--json] DEV --output N|--input N [--channel C] [--speed S]\n"
-	  "             [--payload Q] [--overlay] [--persist] [-- COMMAND [ARG...]]",
+	  "             [--payload Q] [--overlay] [--broadcast | --to DEV2:N]\n"
+	  "             [--persist]\n"
+	  "             [-- COMMAND [ARG...]]",
 "Make a point-to-point connection on oPCR N (the unit transmits) or iPCR N (the\n"
 "unit receives), taking a channel and bandwidth at the IRM.\n"
 "\n"
@@ -1116,6 +1179,14 @@ static const struct fwcmp_cmd fwcmp_cmds[] = {
 "  -p, --payload Q   largest packet payload in quadlets, CIP header included.\n"
 "                    Default: the oPCR's current payload; 122 (DV) for an iPCR\n"
 "      --overlay     join an existing connection on the plug\n"
+"      --broadcast   a broadcast connection instead: broadcast-out on an oPCR\n"
+"                    (channel: the oMPR broadcast channel base + N, or any\n"
+"                    free one with base 63; channel and bandwidth taken at the\n"
+"                    IRM), broadcast-in on an iPCR (--channel required, the\n"
+"                    broadcaster's channel; nothing taken at the IRM)\n"
+"      --to DEV2:N   third-party: connect DEV's oPCR (--output) to iPCR N of\n"
+"                    the unit DEV2, the computer only the controller; one\n"
+"                    handle breaks both\n"
 "      --persist     keep the connection after fwcmp exits; print its handle\n"
 "                    (alone on stdout) for `fwcmp disconnect`\n"
 "\n"

@@ -31,14 +31,16 @@
  *		out of range, bad handle (0, never issued, already broken,
  *		another descriptor's non-persistent one), version 0
  *  EBUSY	plug in use (p2p or broadcast) and no OVERLAY, or OVERLAY on
- *		another channel
+ *		another channel; BROADCAST on a plug whose broadcast bit is
+ *		set
  *  ENOSPC	no free channel (or the given one is taken) or not enough
  *		bandwidth at the IRM
  *  ECONNREFUSED plug off-line
  *  ENODEV	unit removed
  *  EPERM	CLEAR_PLUG without CAP_SYS_ADMIN
  *  EBADF	CONNECT, DISCONNECT or CLEAR_PLUG on a descriptor not opened
- *		for writing
+ *		for writing; THIRD_PARTY with a peer_fd that is not an
+ *		open descriptor opened for writing
  *  EAGAIN	bus resets or other controllers' locks on the plug kept
  *		interrupting the operation; nothing changed, try again. Also
  *		read() on an empty queue with O_NONBLOCK
@@ -60,8 +62,16 @@
  * ABI version history
  *  1  - initial version: GET_INFO, GET_PLUG, CONNECT, DISCONNECT,
  *       CLEAR_PLUG, events through read()
+ *  2  - %FWCMP_CONNECT_BROADCAST, %FWCMP_EVENT_FLAG_BROADCAST,
+ *       %FWCMP_CONNECT_THIRD_PARTY with &fwcmp_connect.peer_fd and
+ *       .peer_index (taken from reserved[0..1]), %FWCMP_LOST_PEER
+ *
+ * A new version only adds: flag bits and fields that were reserved (so
+ * EINVAL or zero before). A program checks GET_INFO's @version before it
+ * uses them; the kernel accepts them whatever version the descriptor
+ * declared, since an older program never sets them.
  */
-#define FWCMP_ABI_VERSION		1
+#define FWCMP_ABI_VERSION		2
 
 /* Plug directions, as in IEC 61883-1: output (oPCR) and input (iPCR). */
 #define FWCMP_DIR_OUTPUT		0
@@ -196,7 +206,33 @@ struct fwcmp_get_plug {
  * breaks it.
  */
 #define FWCMP_CONNECT_PERSISTENT	(1U << 1)
-/* Bits 2..31 are reserved (broadcast, third-party and local plugs later). */
+/*
+ * (ABI 2) A broadcast connection (IEC 61883-1 7.8, 9.1) instead of a
+ * point-to-point one: the plug's broadcast connection counter (bit 30) is
+ * set instead of the p2p counter incremented. Broadcast-out on an oPCR: the
+ * channel is the oMPR broadcast channel base + plug index (@channel must be
+ * that or %FWCMP_ANY_CHANNEL; with base 63, "no base", any channel as for
+ * p2p), and the driver takes channel and bandwidth at the IRM. Broadcast-in
+ * on an iPCR: @channel is required (another unit's broadcast-out), nothing
+ * is taken at the IRM. The device keeps broadcast connections over a bus
+ * reset; the driver takes the IRM resources again. On a plug in use, needs
+ * %FWCMP_CONNECT_OVERLAY and joins its channel. One broadcast connection
+ * per plug (the counter is one bit): EBUSY when it is set already.
+ */
+#define FWCMP_CONNECT_BROADCAST		(1U << 2)
+/*
+ * (ABI 2) A third-party p2p connection between two units, the computer only
+ * the controller (a camcorder's oPCR to a deck's iPCR): @direction must be
+ * %FWCMP_DIR_OUTPUT and @index an oPCR of this descriptor's unit; @peer_fd a
+ * descriptor of the other unit's /dev/fwcmpM opened for writing, @peer_index
+ * its iPCR. The oPCR side takes channel and bandwidth at the IRM (or joins
+ * with %FWCMP_CONNECT_OVERLAY), the iPCR side joins it on that channel.
+ * One handle, on this descriptor: DISCONNECT breaks both sides and returns
+ * the resources once; the loss of either side breaks the other and is
+ * reported once, as CONN_LOST of the handle. Not with BROADCAST.
+ */
+#define FWCMP_CONNECT_THIRD_PARTY	(1U << 3)
+/* Bits 4..31 are reserved (local plugs later). */
 
 /**
  * struct fwcmp_connect - make a point-to-point connection on a plug
@@ -218,8 +254,14 @@ struct fwcmp_get_plug {
  * @bandwidth:	(out) bandwidth allocation units this connection took at
  *		the IRM, overhead included; 0 when it joined an existing
  *		connection.
- * @pcr:	(out) the plug register value the connection's lock wrote.
+ * @pcr:	(out) the plug register value the connection's lock wrote
+ *		(third-party: the oPCR's).
  * @generation:	(out) bus generation of that lock.
+ * @peer_fd:	(in) %FWCMP_CONNECT_THIRD_PARTY: a descriptor of the iPCR's
+ *		unit's /dev/fwcmpM, opened for writing; else must be 0.
+ *		(ABI 2; reserved[0] before.)
+ * @peer_index:	(in) %FWCMP_CONNECT_THIRD_PARTY: that unit's iPCR index;
+ *		else must be 0. (ABI 2; reserved[1] before.)
  * @reserved:	(in/out) must be zero; zero on output.
  */
 struct fwcmp_connect {
@@ -233,7 +275,9 @@ struct fwcmp_connect {
 	__u32 bandwidth;
 	__u32 pcr;
 	__u32 generation;
-	__u32 reserved[6];
+	__u32 peer_fd;
+	__u32 peer_index;
+	__u32 reserved[4];
 };
 
 /**
@@ -290,6 +334,8 @@ struct fwcmp_clear_plug {
 /* &fwcmp_event.flags */
 /* The event queue was full: events before this one were dropped. */
 #define FWCMP_EVENT_FLAG_OVERFLOW	(1U << 0)
+/* (ABI 2) CONN_*: the connection is a broadcast one. */
+#define FWCMP_EVENT_FLAG_BROADCAST	(1U << 1)
 
 /* &fwcmp_event.reason of %FWCMP_EVENT_CONN_LOST */
 #define FWCMP_LOST_IRM_CHANNEL		1 /* channel taken at the IRM */
@@ -299,6 +345,8 @@ struct fwcmp_clear_plug {
 #define FWCMP_LOST_TRANSACTION		5 /* transactions failed after retries */
 #define FWCMP_LOST_CLEARED		6 /* CLEAR_PLUG on its plug */
 #define FWCMP_LOST_UNIT_REMOVED		7 /* the unit was removed */
+/* (ABI 2) third-party: the other side was lost, or its descriptor closed */
+#define FWCMP_LOST_PEER			8
 
 /**
  * struct fwcmp_event - one record returned by read()

@@ -377,6 +377,8 @@ TEST_F(conn, broadcast_connection_busy)
 	pcr = fwcmp_pcr_channel_set(pcr, 63);
 	ASSERT_EQ(0, fwcmp_sim_pcr_write(&self->bus, self->node,
 					 FWCMP_DIR_OUTPUT, 0, pcr));
+	ASSERT_EQ(0, fwcmp_model_foreign_bcast(&self->bus, self->node,
+					       FWCMP_DIR_OUTPUT, 0, 63));
 	ASSERT_EQ(0, fwcmp_snapshot(&self->bus, &s1));
 	test_err_connect(EBUSY, self->fd, FWCMP_DIR_OUTPUT, 0, 0,
 			 FWCMP_ANY_CHANNEL, FWCMP_TEST_SPEED,
@@ -512,7 +514,7 @@ TEST_F(conn, connect_einval)
 		  { .direction = FWCMP_DIR_INPUT, .index = 1, OK_C } },
 		{ "index 31", { .index = FWCMP_MAX_PLUGS, OK_C } },
 		{ "index ~0", { .index = 0xffffffff, OK_C } },
-		{ "flag bit 2", { .flags = 1u << 2, OK_C } },
+		{ "flag bit 3", { .flags = 1u << 3, OK_C } },
 		{ "flag bit 31", { .flags = 1u << 31, OK_C } },
 		{ "channel 64", { .channel = 64, .speed = FWCMP_TEST_SPEED,
 				  .payload = FWCMP_TEST_PAYLOAD } },
@@ -537,7 +539,9 @@ TEST_F(conn, connect_einval)
 					   .payload = 513 } },
 		{ "handle set", { .handle = 1, OK_C } },
 		{ "reserved[0]", { .reserved = { 1 }, OK_C } },
-		{ "reserved[5]", { .reserved = { [5] = 0x80000000 }, OK_C } },
+		{ "reserved[3]", { .reserved = { [3] = 0x80000000 }, OK_C } },
+		{ "peer_fd without THIRD_PARTY", { .peer_fd = 3, OK_C } },
+		{ "peer_index without THIRD_PARTY", { .peer_index = 1, OK_C } },
 #undef OK_C
 	};
 	unsigned int i;

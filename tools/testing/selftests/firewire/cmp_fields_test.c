@@ -306,7 +306,9 @@ TEST(uapi_connect_layout)
 	CHECK_OFF(fwcmp_connect, bandwidth, 28);
 	CHECK_OFF(fwcmp_connect, pcr, 32);
 	CHECK_OFF(fwcmp_connect, generation, 36);
-	CHECK_OFF(fwcmp_connect, reserved, 40);
+	CHECK_OFF(fwcmp_connect, peer_fd, 40);
+	CHECK_OFF(fwcmp_connect, peer_index, 44);
+	CHECK_OFF(fwcmp_connect, reserved, 48);
 }
 
 TEST(uapi_disconnect_layout)
@@ -362,8 +364,11 @@ TEST(uapi_ioctl_numbers)
 	EXPECT_EQ(64, _IOC_SIZE(FWCMP_IOC_CONNECT));
 	EXPECT_EQ(8, _IOC_SIZE(FWCMP_IOC_DISCONNECT));
 	EXPECT_EQ(40, _IOC_SIZE(FWCMP_IOC_CLEAR_PLUG));
-	EXPECT_EQ(1, FWCMP_ABI_VERSION);
+	EXPECT_EQ(2, FWCMP_ABI_VERSION);
 	EXPECT_EQ(0xffffffff, FWCMP_ANY_CHANNEL);
+	/* ABI 2 took flag bits from the reserved ones, never the old ones. */
+	EXPECT_EQ(1u << 2, FWCMP_CONNECT_BROADCAST);
+	EXPECT_EQ(1u << 1, FWCMP_EVENT_FLAG_BROADCAST);
 }
 
 TEST_HARNESS_MAIN

@@ -19,7 +19,7 @@ case_help() {
 	done
 	expect_rc 0 fwcmp help connect || return
 	expect_rc 0 fwcmp --version || return
-	echo "$out" | grep -q 'ABI version 1' || fail "--version: $out"
+	echo "$out" | grep -q 'ABI version 2' || fail "--version: $out"
 }
 
 case_usage_errors() {
@@ -70,7 +70,7 @@ case_list_json() {
 		"units.$i.vendor_name=firewire-sim" \
 		"units.$i.model_name=Simulated AV/C device" \
 		"units.$i.output_plugs=1" "units.$i.input_plugs=1" \
-		"units.$i.abi_version=1" "units.$i.flags=0" || return
+		"units.$i.abi_version=2" "units.$i.flags=0" || return
 	# The documented keys, no more, no fewer (fwcmp.1, JSON OUTPUT).
 	keys=$(json_keys "$out" "units.$i")
 	want="abi_version device flags fw_device generation guid input_plugs irm_node_id local_node_id max_speed model_id model_name name node_id output_plugs vendor_id vendor_name "

@@ -209,12 +209,16 @@ struct fwcmp_conn *fwcmp_model_connect(struct fwcmp_bus *b, int node,
 		m->channel = c->channel;
 		m->handle = c->handle;
 		m->persistent = !!(flags & FWCMP_CONNECT_PERSISTENT);
+		m->bcast = !!(flags & FWCMP_CONNECT_BROADCAST);
 		/*
 		 * A connection that joined an existing one took nothing at
 		 * the IRM (bandwidth 0); the first one holds the channel and
-		 * the bandwidth for the plug.
+		 * the bandwidth for the plug. Broadcast-in takes nothing.
 		 */
-		m->holds = fwcmp_model_p2p(b, node, c->direction, c->index) == 1;
+		m->holds = fwcmp_model_p2p(b, node, c->direction, c->index) +
+			   fwcmp_model_bcast(b, node, c->direction,
+					     c->index) == 1 &&
+			   !(m->bcast && c->direction == FWCMP_DIR_INPUT);
 		m->bandwidth = c->bandwidth;
 		return m;
 	}
@@ -309,8 +313,9 @@ void fwcmp_model_reset(struct fwcmp_bus *b)
 {
 	unsigned int i;
 
+	/* A device keeps broadcast connections over a reset (IEC 61883-1). */
 	for (i = 0; i < FWCMP_MAX_CONNS; i++)
-		if (b->conn[i].live && b->conn[i].foreign)
+		if (b->conn[i].live && b->conn[i].foreign && !b->conn[i].bcast)
 			fwcmp_model_drop(b, &b->conn[i]);
 	b->foreign_bandwidth = 0;
 	b->foreign_channels = 0;
@@ -325,7 +330,22 @@ unsigned int fwcmp_model_p2p(const struct fwcmp_bus *b, int node,
 		const struct fwcmp_conn *c = &b->conn[i];
 
 		if (c->live && c->node == node && c->dir == dir &&
-		    c->index == index)
+		    c->index == index && !c->bcast)
+			n++;
+	}
+	return n;
+}
+
+unsigned int fwcmp_model_bcast(const struct fwcmp_bus *b, int node,
+			       unsigned int dir, unsigned int index)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < FWCMP_MAX_CONNS; i++) {
+		const struct fwcmp_conn *c = &b->conn[i];
+
+		if (c->live && c->node == node && c->dir == dir &&
+		    c->index == index && c->bcast)
 			n++;
 	}
 	return n;
@@ -480,6 +500,29 @@ int fwcmp_model_foreign(struct fwcmp_bus *b, int node, unsigned int dir,
 		memset(m, 0, sizeof(*m));
 		m->live = true;
 		m->foreign = true;
+		m->node = node;
+		m->dir = dir;
+		m->index = index;
+		m->channel = channel;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int fwcmp_model_foreign_bcast(struct fwcmp_bus *b, int node, unsigned int dir,
+			      unsigned int index, unsigned int channel)
+{
+	unsigned int i;
+
+	for (i = 0; i < FWCMP_MAX_CONNS; i++) {
+		struct fwcmp_conn *m = &b->conn[i];
+
+		if (m->live)
+			continue;
+		memset(m, 0, sizeof(*m));
+		m->live = true;
+		m->foreign = true;
+		m->bcast = true;
 		m->node = node;
 		m->dir = dir;
 		m->index = index;
@@ -910,7 +953,7 @@ static int check_plug(struct fwcmp_bus *b, struct fwcmp_node *n,
 		      unsigned int dir, unsigned int index, char *why,
 		      size_t len)
 {
-	unsigned int want = fwcmp_model_p2p(b, n->idx, dir, index), i;
+	unsigned int want = fwcmp_model_p2p(b, n->idx, dir, index), i, bcast;
 	uint32_t pcr;
 	int rc;
 
@@ -927,7 +970,15 @@ static int check_plug(struct fwcmp_bus *b, struct fwcmp_node *n,
 			want);
 		return -EPROTO;
 	}
-	if (!want)
+	bcast = fwcmp_model_bcast(b, n->idx, dir, index);
+	if (FWCMP_PCR_BCAST(pcr) != !!bcast) {
+		why_set(why, len,
+			"node %d %cPCR%u = %08x: broadcast %u, expected %u",
+			n->idx, dir ? 'i' : 'o', index, pcr,
+			FWCMP_PCR_BCAST(pcr), !!bcast);
+		return -EPROTO;
+	}
+	if (!want && !bcast)
 		return 0;
 	for (i = 0; i < FWCMP_MAX_CONNS; i++) {
 		struct fwcmp_conn *c = &b->conn[i];

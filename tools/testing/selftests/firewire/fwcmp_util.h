@@ -83,6 +83,8 @@ struct fwcmp_conn {
 	 */
 	bool holds;
 	unsigned int bandwidth;
+	/* FWCMP_CONNECT_BROADCAST: the plug's broadcast bit, not its p2p */
+	bool bcast;
 };
 
 struct fwcmp_node {
@@ -153,6 +155,9 @@ void fwcmp_model_reset(struct fwcmp_bus *b);
 unsigned int fwcmp_model_p2p(const struct fwcmp_bus *b, int node,
 			     unsigned int dir, unsigned int index);
 unsigned int fwcmp_model_count(const struct fwcmp_bus *b);
+/* Number of live broadcast connections on a plug (0 or 1). */
+unsigned int fwcmp_model_bcast(const struct fwcmp_bus *b, int node,
+			       unsigned int dir, unsigned int index);
 
 /*
  * A foreign controller's connection, made through fwsim: the plug's p2p
@@ -168,6 +173,12 @@ int fwcmp_foreign_connect(struct fwcmp_bus *b, int node, unsigned int dir,
  */
 int fwcmp_model_foreign(struct fwcmp_bus *b, int node, unsigned int dir,
 			unsigned int index, unsigned int channel);
+/*
+ * Record a foreign broadcast connection whose bit the test set through fwsim
+ * (the model only; it holds nothing at the IRM and survives bus resets).
+ */
+int fwcmp_model_foreign_bcast(struct fwcmp_bus *b, int node, unsigned int dir,
+			      unsigned int index, unsigned int channel);
 /* Take IRM resources through fwsim (to exhaust the IRM). */
 int fwcmp_foreign_irm_take(struct fwcmp_bus *b, uint64_t channels,
 			   unsigned int bandwidth);
