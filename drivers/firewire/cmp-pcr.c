@@ -123,14 +123,21 @@ int fwcmp_pcr_modify(struct fwcmp_unit *u, struct fwcmp_plug *p, int generation,
 		     u32 *old_out, u32 *new_out)
 {
 	unsigned int contention = 0, timeouts = 0;
-	bool verified = p->pcr_gen == generation;
+	/*
+	 * Even a value from this generation is only a guess to fail on: the
+	 * device changes its plugs by itself (on-line, a mode switch), and
+	 * a plug that came on-line must not stay refused until a bus reset.
+	 * A guess that leads to a lock costs nothing: a wrong one fails the
+	 * compare and returns the truth.
+	 */
+	bool verified = false;
 	u32 cur, next, seen;
 	__be32 buf[2];
 	int err;
 
 	lockdep_assert_held(&u->lock);
 
-	if (verified)
+	if (p->pcr_gen == generation)
 		cur = p->pcr;
 	else if (p->pcr_gen >= 0)
 		/* A bus reset clears p2p counters (IEC 61883-1 9.4). */

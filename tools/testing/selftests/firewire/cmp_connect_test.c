@@ -412,6 +412,32 @@ TEST_F(conn, offline_plug_refused)
 	check_invariant(&self->bus);
 }
 
+/*
+ * A plug that comes back on-line by itself (no bus reset) can be connected:
+ * the driver's last value of it, off-line, is not trusted to refuse.
+ */
+TEST_F(conn, plug_back_online_without_reset)
+{
+	struct fwcmp_connect c;
+	uint32_t pcr = self->before.node[0].opcr[0];
+
+	ASSERT_EQ(0, fwcmp_sim_pcr_write(&self->bus, self->node,
+					 FWCMP_DIR_OUTPUT, 0,
+					 fwcmp_pcr_online_set(pcr, 0)));
+	test_err_connect(ECONNREFUSED, self->fd, FWCMP_DIR_OUTPUT, 0, 0,
+			 FWCMP_ANY_CHANNEL, FWCMP_TEST_SPEED,
+			 FWCMP_TEST_PAYLOAD);
+	ASSERT_EQ(0, fwcmp_sim_pcr_write(&self->bus, self->node,
+					 FWCMP_DIR_OUTPUT, 0, pcr));
+	model_connect(&self->bus, self->node, self->fd, FWCMP_DIR_OUTPUT, 0, 0,
+		      FWCMP_ANY_CHANNEL, &c);
+	EXPECT_EQ(1, FWCMP_PCR_P2P(sim_pcr(_metadata, &self->bus, self->node,
+					  FWCMP_DIR_OUTPUT, 0)));
+	check_invariant(&self->bus);
+	model_disconnect(&self->bus, self->fd, c.handle);
+	check_exactly_unchanged();
+}
+
 /* No free channel at the IRM: ENOSPC, no bandwidth leaked. */
 TEST_F(conn, irm_no_channel)
 {
