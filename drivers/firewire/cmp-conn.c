@@ -599,7 +599,14 @@ reset:
 							       c.overhead_id);
 			}
 			p->gen = generation;
-			p->irm_elsewhere = c.no_irm;
+			/*
+			 * An iPCR in broadcast-in listens to a channel the
+			 * broadcasting oPCR's owner holds, not the plug's
+			 * connections: breaking ours last returns nothing.
+			 */
+			p->irm_elsewhere = c.no_irm ||
+				(p->dir == FWCMP_DIR_INPUT &&
+				 fwcmp_pcr_bcast_get(old));
 		}
 		arg->bandwidth = 0;
 	} else {

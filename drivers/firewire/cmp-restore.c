@@ -217,7 +217,7 @@ static bool fwcmp_batch_irm(struct fwcmp_batch *b, int irm_id)
 	for (tries = 0; tries < FWCMP_BATCH_IRM_TRIES; tries++) {
 		bool done = true;
 
-		fwcmp_batch_start(b);
+		/* Decide everything first: nothing is sent for a lost cause. */
 		for (r = 0; r < 3; r++) {
 			if (taken[r] || !want[r])
 				continue;
@@ -226,12 +226,15 @@ static bool fwcmp_batch_irm(struct fwcmp_batch *b, int irm_id)
 			    old[r] > FWCMP_BANDWIDTH_AVAILABLE_INITIAL)
 				break;
 			new[r] = r < 2 ? old[r] & ~want[r] : old[r] - want[r];
-			fwcmp_batch_lock(b, &req[r], irm_id, SCODE_100,
-					 regs[r], old[r], new[r]);
 		}
-		fwcmp_batch_wait(b);
 		if (r < 3)
 			break;		/* taken by others, or too little */
+		fwcmp_batch_start(b);
+		for (r = 0; r < 3; r++)
+			if (!taken[r] && want[r])
+				fwcmp_batch_lock(b, &req[r], irm_id, SCODE_100,
+						 regs[r], old[r], new[r]);
+		fwcmp_batch_wait(b);
 
 		for (r = 0; r < 3; r++) {
 			if (taken[r] || !want[r])

@@ -123,7 +123,8 @@ struct fwcmp_bcast_ctx {
 	u32 flags;
 	int want_channel;	/* -1: any */
 	bool irm_held;		/* we hold @channel + @bandwidth in @irm_gen */
-	int channel;
+	int channel;		/* the one allocated at the IRM */
+	int use_channel;	/* the one the connection uses */
 	int irm_gen;
 	unsigned int bandwidth;
 	unsigned int overhead_id;
@@ -151,8 +152,12 @@ static int fwcmp_bcast_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 			ch = p->channel;
 		if (c->want_channel >= 0 && ch != c->want_channel)
 			return -EBUSY;
+		/*
+		 * Not into @channel: what an earlier pass allocated there must
+		 * be given back, not the joined connection's channel.
+		 */
 		c->join = true;
-		c->channel = ch;
+		c->use_channel = ch;
 		*next = fwcmp_pcr_channel_set(cur | FWCMP_PCR_BCAST_MASK, ch);
 		return 0;
 	}
@@ -160,13 +165,14 @@ static int fwcmp_bcast_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	c->join = false;
 	if (p->dir == FWCMP_DIR_INPUT) {
 		/* Broadcast-in listens to another unit's channel: no IRM. */
-		c->channel = c->want_channel;
+		c->use_channel = c->want_channel;
 		*next = fwcmp_pcr_channel_set(cur | FWCMP_PCR_BCAST_MASK,
-					      c->channel);
+					      c->use_channel);
 		return 0;
 	}
 	if (!c->irm_held)
 		return FWCMP_XCONN_NEED_IRM;
+	c->use_channel = c->channel;
 	*next = fwcmp_pcr_channel_set(cur | FWCMP_PCR_BCAST_MASK, c->channel);
 	*next = fwcmp_opcr_speed_set(*next, c->speed);
 	*next = fwcmp_opcr_overhead_set(*next, c->overhead_id);
@@ -383,7 +389,7 @@ reset:
 	conn->plug = p;
 	conn->persistent = !!(arg->flags & FWCMP_CONNECT_PERSISTENT);
 	conn->owner = client;
-	conn->bc.channel = c.channel;
+	conn->bc.channel = c.use_channel;
 	conn->bc.gen = generation;
 	if (c.join) {
 		/* The channel and bandwidth are the existing connection's. */
@@ -402,7 +408,7 @@ reset:
 	xa_store(&u->handles, id, conn, GFP_KERNEL);
 
 	arg->handle = id;
-	arg->channel = c.channel;
+	arg->channel = c.use_channel;
 	arg->pcr = new;
 	arg->generation = generation;
 	mutex_unlock(&u->lock);

@@ -61,6 +61,8 @@ struct fuzz_fd {
 enum { P_VALID, P_NULL, P_KERNEL, P_UNMAPPED, P_STRADDLE, P_RDONLY, P_WILD,
        P_KINDS };
 
+#define FUZZ_TRAIL	48
+
 struct fuzz {
 	struct rel_rng rng;
 	struct fuzz_fd f[FUZZ_FDS];
@@ -72,6 +74,10 @@ struct fuzz {
 	unsigned long calls, ok, refused, undocumented, reads, badptr;
 	unsigned long per_errno[256];
 	unsigned long connects, quiesces;
+	/* The last calls that changed something, shown when a check fails. */
+	char trail[FUZZ_TRAIL][96];
+	unsigned int ntrail;
+	bool trail_shown;
 	int nfail;
 	char fail[FUZZ_MAX_FAILS][200];
 };
@@ -232,7 +238,8 @@ static void fill_arg(struct fuzz *z, struct fwcmp_bus *b, int slot,
 		a->payload = fld(z, 90, 1 + rel_below(&z->rng, 64 << speed));
 		if (rel_chance(&z->rng, 5))
 			a->handle = rel_boundary32(&z->rng);
-		fill_reserved(z, a->reserved, 6);
+		fill_reserved(z, a->reserved,
+			      sizeof(a->reserved) / sizeof(a->reserved[0]));
 		break;
 	}
 	case FWCMP_IOC_DISCONNECT: {
@@ -394,10 +401,25 @@ static void fuzz_one(struct fuzz *z, struct fwcmp_bus *b, int fdi,
 		if (cmd == FWCMP_IOC_CONNECT) {
 			struct fwcmp_connect *c = ptr;
 
+			snprintf(z->trail[z->ntrail++ % FUZZ_TRAIL], 96,
+				 "call %lu fd %d: CONNECT dir %u index %u flags %#x -> handle %u ch %u bw %u",
+				 z->calls, fdi, c->direction, c->index,
+				 c->flags, c->handle, c->channel,
+				 c->bandwidth);
 			z->connects++;
 			pool_add(z, c->handle, fdi, f->slot,
 				 c->flags & FWCMP_CONNECT_PERSISTENT);
+		} else if (cmd == FWCMP_IOC_CLEAR_PLUG) {
+			struct fwcmp_clear_plug *c = ptr;
+
+			snprintf(z->trail[z->ntrail++ % FUZZ_TRAIL], 96,
+				 "call %lu fd %d: CLEAR_PLUG dir %u index %u bw %u: %#x -> %#x",
+				 z->calls, fdi, c->direction, c->index,
+				 c->bandwidth, c->old_value, c->new_value);
 		} else if (cmd == FWCMP_IOC_DISCONNECT) {
+			snprintf(z->trail[z->ntrail++ % FUZZ_TRAIL], 96,
+				 "call %lu fd %d: DISCONNECT %u", z->calls, fdi,
+				 ((struct fwcmp_disconnect *)ptr)->handle);
 			pool_del(z, f->slot,
 				 ((struct fwcmp_disconnect *)ptr)->handle);
 		}
@@ -445,11 +467,21 @@ static void fuzz_check_idle(struct fuzz *z, struct fwcmp_bus *b,
 			    const char *when)
 {
 	char why[256];
-	unsigned int p2p, bw, ch;
+	unsigned int p2p, bw, ch, i;
 
-	if (rel_idle_check(b, why, sizeof(why), &p2p, &bw, &ch))
-		fuzz_fail(z, "after %lu calls (%s): %s (stale p2p %u, leaked %u units, %u channels)",
-			  z->calls, when, why, p2p, bw, ch);
+	if (!rel_idle_check(b, why, sizeof(why), &p2p, &bw, &ch)) {
+		z->ntrail = 0;
+		return;
+	}
+	fuzz_fail(z, "after %lu calls (%s): %s (stale p2p %u, leaked %u units, %u channels)",
+		  z->calls, when, why, p2p, bw, ch);
+	if (z->trail_shown)
+		return;
+	z->trail_shown = true;
+	/* What changed the bus since the last check passed. */
+	i = z->ntrail > FUZZ_TRAIL ? z->ntrail - FUZZ_TRAIL : 0;
+	for (; i < z->ntrail; i++)
+		ksft_print_msg("trail: %s\n", z->trail[i % FUZZ_TRAIL]);
 }
 
 static int fuzz_open(struct fuzz *z, struct fwcmp_bus *b, int fdi, int slot,

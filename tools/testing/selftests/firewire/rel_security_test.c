@@ -276,6 +276,8 @@ TEST_F(sec, output_structs_fully_written)
 	c->channel = FWCMP_ANY_CHANNEL;
 	c->speed = FWCMP_TEST_SPEED;
 	c->payload = FWCMP_TEST_PAYLOAD;
+	c->peer_fd = 0;
+	c->peer_index = 0;
 	memset(c->reserved, 0, sizeof(c->reserved));
 	test_ioctl(self->fd, FWCMP_IOC_CONNECT, c);
 	EXPECT_TRUE(all_bytes(c->reserved, sizeof(c->reserved), 0));
