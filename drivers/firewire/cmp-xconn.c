@@ -112,7 +112,9 @@ static bool fwcmp_bcast_handover(struct fwcmp_conn *conn)
 
 	if (!conn->bc.irm_owned || !p->nconn || p->channel != conn->bc.channel)
 		return false;
+	/* The set holds them now, also one that joined a broadcast-in. */
 	p->irm_owned = true;
+	p->irm_elsewhere = false;
 	p->bandwidth = conn->bc.bandwidth;
 	return true;
 }
