@@ -192,6 +192,7 @@ static bool fwcmp_batch_irm(struct fwcmp_batch *b, int irm_id)
 	struct fwcmp_batch_req *req = b->irm;
 	u32 want[3] = { 0, 0, 0 }, old[3], new[3];
 	bool taken[3] = { false, false, false };
+	bool unsure[3] = { false, false, false };
 	unsigned int i, r, tries;
 	u64 channels = 0;
 
@@ -240,15 +241,26 @@ static bool fwcmp_batch_irm(struct fwcmp_batch *b, int irm_id)
 			if (taken[r] || !want[r])
 				continue;
 			if (req[r].rcode == RCODE_COMPLETE &&
-			    req[r].old == old[r]) {
+			    (req[r].old == old[r] ||
+			     (unsure[r] && req[r].old == new[r]))) {
+				/* Ours, now or by the lock whose answer was lost. */
 				taken[r] = true;
 				continue;
 			}
 			done = false;
-			if (req[r].rcode == RCODE_COMPLETE)
+			if (req[r].rcode == RCODE_COMPLETE) {
 				old[r] = req[r].old;
-			else
-				tries = FWCMP_BATCH_IRM_TRIES;	/* give up */
+				unsure[r] = false;
+			} else if (req[r].rcode == RCODE_GENERATION) {
+				/* The reset has freed whatever was taken. */
+				tries = FWCMP_BATCH_IRM_TRIES;
+			} else {
+				/*
+				 * Maybe executed (a timeout): the same lock
+				 * again tells, returning our value if it was.
+				 */
+				unsure[r] = true;
+			}
 		}
 		if (done)
 			return true;
