@@ -49,17 +49,6 @@ static_assert(sizeof(struct fwcmp_event) == 48);
 /* oMPR broadcast channel base meaning "no fixed broadcast channel". */
 #define FWCMP_BCAST_BASE_NONE	63
 
-static bool fwcmp_xconn_gen_is(struct fwcmp_unit *u, int generation)
-{
-	struct fw_card *card = fwcmp_card(u);
-	bool same;
-
-	spin_lock_irq(&card->lock);
-	same = card->generation == generation;
-	spin_unlock_irq(&card->lock);
-	return same;
-}
-
 static void fwcmp_bcast_event(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 			      u32 type, u32 reason, int generation)
 {
@@ -225,7 +214,7 @@ static int fwcmp_bcast_read_ompr(struct fwcmp_unit *u)
 		err = fwcmp_read_quadlet(u, generation, node_id,
 					 FWCMP_CSR_REGISTER_BASE +
 					 FWCMP_CSR_OMPR, &ompr);
-		if (err == -EAGAIN && !fwcmp_xconn_gen_is(u, generation))
+		if (err == -EAGAIN && !fwcmp_card_gen_is(u, generation))
 			msleep(20);
 	}
 	if (err)
@@ -380,7 +369,7 @@ reset:
 			err = -ENODEV;
 			break;
 		}
-		if (!fwcmp_xconn_gen_is(u, generation))
+		if (!fwcmp_card_gen_is(u, generation))
 			msleep(20);
 	}
 	if (err)
@@ -486,7 +475,7 @@ static int fwcmp_bcast_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 		if (err != -EAGAIN || ++resets > FWCMP_XCONN_RETRIES ||
 		    u->dying)
 			break;
-		if (!fwcmp_xconn_gen_is(u, generation))
+		if (!fwcmp_card_gen_is(u, generation))
 			msleep(20);
 	}
 	if (err && !force)
@@ -646,7 +635,7 @@ void fwcmp_xconn_restore_unit(struct fwcmp_unit *u)
 	lockdep_assert_held(&u->lock);
 	for (tries = 0; tries < FWCMP_XCONN_RETRIES; tries++) {
 		fwcmp_current_gen(u, &generation, &node_id);
-		if (!fwcmp_xconn_gen_is(u, generation))
+		if (!fwcmp_card_gen_is(u, generation))
 			return;	/* not updated yet: the next .update queues us */
 		pending = false;
 		for (dir = 0; dir < FWCMP_DIRS; dir++) {
