@@ -331,9 +331,14 @@ static void fwsim_send_response(struct fw_card *card, struct fw_packet *packet)
 	} else if (packet->generation != bus->generation) {
 		ack = RCODE_GENERATION;
 	} else if (dest == bus->local_node_id) {
-		local = true;
-		bus->local.stats[bus->fwd_class[fwsim_hdr_tlabel(packet->header)]]
-				[fwsim_outcome_of(fwsim_hdr_rcode(packet->header))]++;
+		unsigned int tlabel = fwsim_hdr_tlabel(packet->header);
+
+		/* A lost_response fault: executed, the answer never comes. */
+		local = !(bus->fwd_lost & BIT_ULL(tlabel));
+		bus->fwd_lost &= ~BIT_ULL(tlabel);
+		bus->local.stats[bus->fwd_class[tlabel]]
+				[local ? fwsim_outcome_of(fwsim_hdr_rcode(packet->header)) :
+				 FWSIM_OUT_LOST_RESPONSE]++;
 	} else if (fwsim_foreign_response_locked(bus, packet)) {
 		/* the response to a simulated node's request: it acks */
 	} else {
@@ -552,6 +557,12 @@ static void fwsim_deliver(struct fwsim_bus *bus, struct fw_packet *p,
 	}
 	bus->txns++;
 	fwsim_node_request(phy->node, p, r, bus->resp_buf);
+	if (r->to_core) {
+		u64 bit = BIT_ULL(fwsim_hdr_tlabel(p->header));
+
+		bus->fwd_lost = r->lost ? bus->fwd_lost | bit :
+					  bus->fwd_lost & ~bit;
+	}
 	if (bus->reset_after && --bus->reset_after == 0)
 		r->reset = true;
 }

@@ -37,6 +37,7 @@ const char *const fwsim_outcome_names[FWSIM_OUT_COUNT] = {
 	[FWSIM_OUT_ADDRESS_ERROR] = "address_error",
 	[FWSIM_OUT_TIMEOUT]	= "timeout",
 	[FWSIM_OUT_GENERATION]	= "generation",
+	[FWSIM_OUT_LOST_RESPONSE] = "lost_response",
 };
 
 const char *const fwsim_fault_names[FWSIM_FAULT_KINDS] = {
@@ -45,6 +46,7 @@ const char *const fwsim_fault_names[FWSIM_FAULT_KINDS] = {
 	[FWSIM_FAULT_ADDRESS_ERROR] = "address_error",
 	[FWSIM_FAULT_TIMEOUT]	= "timeout",
 	[FWSIM_FAULT_GENERATION] = "generation",
+	[FWSIM_FAULT_LOST_RESPONSE] = "lost_response",
 };
 
 static const char *const fwsim_irm_names[FWSIM_IRM_REGS] = {
@@ -816,6 +818,7 @@ void fwsim_node_request(struct fwsim_node *node, struct fw_packet *p,
 	enum fwsim_tclass tclass = fwsim_tclass_of(tcode);
 	u64 offset = fwsim_hdr_offset(p->header);
 	struct fwsim_fault *f;
+	bool lost = false;
 	size_t length;
 
 	memset(r, 0, sizeof(*r));
@@ -851,8 +854,16 @@ void fwsim_node_request(struct fwsim_node *node, struct fw_packet *p,
 			r->reset = true;
 			node->stats[tclass][FWSIM_OUT_GENERATION]++;
 			break;
+		case FWSIM_FAULT_LOST_RESPONSE:
+			/*
+			 * Executed, but the response never arrives: the
+			 * requester cannot tell this from a timeout.
+			 */
+			lost = true;
+			break;
 		}
-		return;
+		if (!lost)
+			return;
 	}
 
 	if (node->index == FWSIM_LOCAL)
@@ -861,12 +872,18 @@ void fwsim_node_request(struct fwsim_node *node, struct fw_packet *p,
 		r->rcode = fwsim_remote_request(node, p, offset, length, r, buf);
 	if (r->to_core) {
 		r->respond = false;
+		r->lost = lost;
 		node->bus->fwd_class[fwsim_hdr_tlabel(p->header)] = tclass;
 		return;
 	}
 	if (r->rcode != RCODE_COMPLETE) {
 		r->data = NULL;
 		r->length = 0;
+	}
+	if (lost) {
+		r->respond = false;
+		node->stats[tclass][FWSIM_OUT_LOST_RESPONSE]++;
+		return;
 	}
 	fwsim_count(node, tclass, r->rcode);
 }

@@ -261,7 +261,11 @@ static int fwsim_foreign_request(struct fwsim_node *node,
 	wait_for_completion_timeout(&f->done,
 				    msecs_to_jiffies(FWSIM_REQ_TIMEOUT_MS));
 	spin_lock_irqsave(&bus->lock, flags);
-	if (f->pending) {
+	if (r.lost) {
+		/* a lost_response fault: firewire-core executed it */
+		f->pending = false;
+		res->rcode = RCODE_CANCELLED;
+	} else if (f->pending) {
 		/* no response: firewire-core or its client never answered */
 		f->pending = false;
 		res->rcode = RCODE_CANCELLED;

@@ -79,6 +79,7 @@ enum fwsim_outcome {
 	FWSIM_OUT_ADDRESS_ERROR,
 	FWSIM_OUT_TIMEOUT,
 	FWSIM_OUT_GENERATION,
+	FWSIM_OUT_LOST_RESPONSE,
 	FWSIM_OUT_COUNT,
 };
 
@@ -88,6 +89,7 @@ enum fwsim_fault_kind {
 	FWSIM_FAULT_ADDRESS_ERROR,
 	FWSIM_FAULT_TIMEOUT,
 	FWSIM_FAULT_GENERATION,
+	FWSIM_FAULT_LOST_RESPONSE,
 	FWSIM_FAULT_KINDS,
 };
 
@@ -266,6 +268,7 @@ struct fwsim_bus {
 	u32 next_rom[FWSIM_ROM_QUADLETS];
 	unsigned int next_rom_len;	/* 0: no update pending */
 	u8 fwd_class[64];		/* tclass of local->local requests by tlabel */
+	u64 fwd_lost;			/* by tlabel: drop firewire-core's response */
 
 	/* CSR, lock for writes; read_csr() reads them lock-free */
 	s64 tick_offset;
@@ -388,6 +391,7 @@ struct fwsim_result {
 	bool respond;
 	bool to_core;		/* local node: hand to fw_core_handle_request() */
 	bool reset;		/* trigger a bus reset (generation fault) */
+	bool lost;		/* to_core: executed, but drop the response */
 	void *data;
 	size_t length;
 };
