@@ -116,7 +116,7 @@ int fwcmp_pcr_read(struct fwcmp_unit *u, struct fwcmp_plug *p, int generation,
  * u->lock. Returns 0 with the value before and after the change, -EAGAIN
  * when the generation is stale or the plug stays contended, -ETIMEDOUT,
  * -EIO, or the errno @modify chose (checked against a value read in this
- * generation, never against a guess).
+ * generation, never against a guess), or the positive value it returned.
  */
 int fwcmp_pcr_modify(struct fwcmp_unit *u, struct fwcmp_plug *p, int generation,
 		     int node_id, fwcmp_pcr_modify_t modify, void *ctx,
@@ -148,6 +148,15 @@ int fwcmp_pcr_modify(struct fwcmp_unit *u, struct fwcmp_plug *p, int generation,
 	for (;;) {
 		next = cur;
 		err = modify(p, cur, &next, ctx);
+		/*
+		 * A positive answer is no refusal but "come back with the IRM
+		 * resources" (FWCMP_NEED_IRM): on a value of this generation
+		 * that is worth no read, since the lock will tell us if the
+		 * guess was wrong, and reading would cost every connect a
+		 * round trip.
+		 */
+		if (err > 0 && !verified && p->pcr_gen == generation)
+			return err;
 		if ((err || next == cur) && !verified) {
 			/* Do not fail or skip on a guess: learn the value. */
 			err = fwcmp_pcr_read(u, p, generation, node_id, &cur);

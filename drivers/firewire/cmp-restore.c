@@ -153,27 +153,6 @@ static void fwcmp_batch_wait(struct fwcmp_batch *b)
 		wait_for_completion(&b->done);
 }
 
-/* Give back what the batch took at the IRM after all; see below. */
-static void fwcmp_batch_irm_undo(struct fwcmp_batch *b, u64 channels,
-				 unsigned int bandwidth)
-{
-	unsigned int ch;
-	int ret, bw;
-
-	for (ch = 0; ch < 64; ch++) {
-		if (!(channels & BIT_ULL(ch)))
-			continue;
-		bw = 0;
-		fw_iso_resource_manage(b->card, b->generation, BIT_ULL(ch),
-				       &ret, &bw, false);
-	}
-	if (bandwidth) {
-		bw = bandwidth;
-		fw_iso_resource_manage(b->card, b->generation, 0, &ret, &bw,
-				       false);
-	}
-}
-
 /*
  * Take the channels and bandwidth of every batched plug with one
  * compare-swap per register, all in flight together, guessing that the IRM
@@ -266,9 +245,10 @@ static bool fwcmp_batch_irm(struct fwcmp_batch *b, int irm_id)
 			return true;
 	}
 
-	fwcmp_batch_irm_undo(b, (taken[0] ? channels & 0xffffffffULL : 0) |
-				(taken[1] ? channels & ~0xffffffffULL : 0),
-			     taken[2] ? want[2] : 0);
+	fwcmp_irm_give_back(b->card, irm_id, b->generation,
+			    (taken[0] ? channels & 0xffffffffULL : 0) |
+			    (taken[1] ? channels & ~0xffffffffULL : 0),
+			    taken[2] ? want[2] : 0);
 	return false;
 }
 

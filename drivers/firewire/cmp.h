@@ -220,6 +220,8 @@ int fwcmp_irm_alloc(struct fwcmp_unit *u, int generation, u64 channels_mask,
 		    unsigned int bandwidth, u32 *reason);
 int fwcmp_irm_free(struct fwcmp_unit *u, int generation, int channel,
 		   unsigned int bandwidth, unsigned int *freed);
+void fwcmp_irm_give_back(struct fw_card *card, int irm_id, int generation,
+			 u64 channels, unsigned int bandwidth);
 u64 fwcmp_irm_reset_deadline(struct fwcmp_unit *u);
 int fwcmp_irm_wait_until(u64 deadline);
 bool fwcmp_irm_reset_delay_over(struct fwcmp_unit *u);

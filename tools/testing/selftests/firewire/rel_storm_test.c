@@ -3,8 +3,10 @@
  * rel_storm_test.c - fault-injection storm: 8 threads in 4 processes make and
  * break connections (plain, OVERLAY, PERSISTENT) and close and reopen their
  * descriptors on every plug of 3 nodes, while the simulator injects bus
- * resets, busy / timeout / type-error / address-error responses, lock
- * contention (a register changed between read and lock), latency, resets
+ * resets, busy / timeout / type-error / address-error responses, locks
+ * executed whose response is lost (at the plugs and at the IRM's channel
+ * and bandwidth registers), lock contention (a register changed between
+ * read and lock), latency, resets
  * after the k-th transaction, unplug and replug of nodes and IRM moves, and
  * worker processes are killed with SIGKILL at random moments.
  *
@@ -231,8 +233,9 @@ struct storm_chaos {
 	struct fwcmp_bus *bus;
 	struct rel_rng rng;
 	atomic_int stop;
-	unsigned long resets, busy, timeouts, errors, generation, races,
-		      latency, reset_after, unplugs, irm_moves;
+	unsigned long resets, busy, timeouts, lost, errors, generation, races,
+		      latency, reset_after, unplugs, irm_moves, irm_lost,
+		      irm_timeouts;
 	unsigned int down_node;	/* slot of the unplugged node, 0: none */
 	long long up_at;
 };
@@ -277,13 +280,20 @@ static void *storm_chaos_fn(void *arg)
 			if (!fwsim_knob(id, node, "fault", rule))
 				ch->busy++;
 		} else if (r < 32) {
-			/* 2 s each (firewire-core's split timeout): rare. */
-			snprintf(rule, sizeof(rule), "timeout nth=%u tcode=%s reg=%s",
+			/*
+			 * 2 s each (firewire-core's split timeout): rare. A
+			 * lost response is a timeout after the lock was
+			 * executed.
+			 */
+			bool lost = rel_chance(&ch->rng, 50);
+
+			snprintf(rule, sizeof(rule), "%s nth=%u tcode=%s reg=%s",
+				 lost ? "lost_response" : "timeout",
 				 1 + rel_below(&ch->rng, 3),
-				 rel_chance(&ch->rng, 50) ? "lock" : "read",
+				 lost || rel_chance(&ch->rng, 50) ? "lock" : "read",
 				 storm_reg(ch, n, reg, sizeof(reg), false));
 			if (!fwsim_knob(id, node, "fault", rule))
-				ch->timeouts++;
+				lost ? ch->lost++ : ch->timeouts++;
 		} else if (r < 39) {
 			snprintf(rule, sizeof(rule), "%s nth=%u reg=%s",
 				 rel_chance(&ch->rng, 50) ? "type_error" :
@@ -334,6 +344,31 @@ static void *storm_chaos_fn(void *arg)
 			if (!fwsim_knob(id, FWSIM_LOCAL, "irm",
 					rel_chance(&ch->rng, 50) ? "local" : "auto"))
 				ch->irm_moves++;
+		} else if (r < 90) {
+			/*
+			 * A lock at the IRM executed but unanswered, or not
+			 * executed at all, wherever the IRM is now (node 0
+			 * or the local node): channel or bandwidth must be
+			 * neither leaked nor given back twice.
+			 */
+			static const char *const irm_regs[] = {
+				"channels_available_hi",
+				"channels_available_lo",
+				"bandwidth_available",
+			};
+			bool lost = rel_chance(&ch->rng, 70);
+			bool local = rel_chance(&ch->rng, 50);
+
+			snprintf(rule, sizeof(rule), "%s nth=%u times=%u tcode=lock reg=%s",
+				 lost ? "lost_response" : "timeout",
+				 1 + rel_below(&ch->rng, 3),
+				 1 + rel_below(&ch->rng, 2),
+				 irm_regs[rel_below(&ch->rng, 3)]);
+			/* FWSIM_LOCAL names the bus: its node is local/. */
+			if (!fwsim_knob(id, local ? FWSIM_LOCAL :
+					ch->bus->node[0].idx,
+					local ? "local/fault" : "fault", rule))
+				lost ? ch->irm_lost++ : ch->irm_timeouts++;
 		}
 		if (ch->down_node && rel_now_ms() >= ch->up_at) {
 			fwsim_knob(id, ch->bus->node[ch->down_node].idx, "link",
@@ -534,11 +569,12 @@ TEST_F_TIMEOUT(storm, storm, 290)
 		       (unsigned long)sh->opens, (unsigned long)sh->closes,
 		       (unsigned long)sh->enodev, rel_now_ms() - start,
 		       STORM_PROCS);
-	ksft_print_msg("storm: %llu bus resets (%lu requested), %llu faulted responses; rules: %lu busy, %lu timeout, %lu type/address error, %lu generation, %lu race, %lu latency, %lu reset_after; %lu unplugs, %lu IRM moves\n",
+	ksft_print_msg("storm: %llu bus resets (%lu requested), %llu faulted responses; rules: %lu busy, %lu timeout, %lu lost response, %lu type/address error, %lu generation, %lu race, %lu latency, %lu reset_after, IRM locks %lu lost response + %lu timeout; %lu unplugs, %lu IRM moves\n",
 		       (unsigned long long)(resets1 - resets0), ch->resets,
 		       (unsigned long long)faults, ch->busy, ch->timeouts,
-		       ch->errors, ch->generation, ch->races, ch->latency,
-		       ch->reset_after, ch->unplugs, ch->irm_moves);
+		       ch->lost, ch->errors, ch->generation, ch->races,
+		       ch->latency, ch->reset_after, ch->irm_lost,
+		       ch->irm_timeouts, ch->unplugs, ch->irm_moves);
 	ksft_print_msg("storm: %lu SIGKILLs, %lu persistent connections swept, errnos EBUSY %lu ENOSPC %lu EAGAIN %lu ETIMEDOUT %lu EIO %lu EINVAL %lu\n",
 		       kills, swept, (unsigned long)sh->errnos[EBUSY],
 		       (unsigned long)sh->errnos[ENOSPC],

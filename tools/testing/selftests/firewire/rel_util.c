@@ -287,13 +287,14 @@ uint64_t rel_node_faults(unsigned int bus, int node)
 	};
 	static const char * const outcomes[] = {
 		"busy", "type_error", "address_error", "timeout",
+		"lost_response",
 	};
 	uint64_t sum = 0, v;
 	char name[64];
 	unsigned int t, o;
 
-	for (t = 0; t < 5; t++)
-		for (o = 0; o < 4; o++) {
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+		for (o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
 			snprintf(name, sizeof(name), "%s.%s", types[t],
 				 outcomes[o]);
 			if (!fwsim_stat(bus, node, name, &v))

@@ -74,7 +74,8 @@ int rel_idle_check(struct fwcmp_bus *b, char *why, size_t len,
 int rel_bus_counter(unsigned int bus, const char *name, uint64_t *val);
 /*
  * Faults the simulator answered on a node since its stats were cleared:
- * busy, type_error, address_error and timeout outcomes of every request type.
+ * busy, type_error, address_error, timeout and lost_response outcomes of
+ * every request type.
  */
 uint64_t rel_node_faults(unsigned int bus, int node);
 
