@@ -22,10 +22,6 @@
 
 #include "cmp.h"
 
-/* Bus resets (or contention) survived by one operation before EAGAIN. */
-#define FWCMP_RESET_RETRIES	4
-/* modify result: the plug is free, allocate at the IRM and call again. */
-#define FWCMP_NEED_IRM		1
 /* restore result: the plug's connections were lost and freed. */
 #define FWCMP_SET_LOST		2
 
@@ -354,12 +350,8 @@ void fwcmp_bus_reset(struct fwcmp_unit *u)
 
 struct fwcmp_connect_ctx {
 	u32 flags;
-	int want_channel;	/* -1: any */
-	bool irm_held;		/* we hold @channel + @bandwidth in @irm_gen */
-	int channel;
-	int irm_gen;
-	unsigned int bandwidth;
-	unsigned int overhead_id;
+	struct fwcmp_plug *p;
+	struct fwcmp_irm_claim irm;
 	bool join;		/* decided to join the plug's connection */
 	bool no_irm;		/* third-party iPCR: join the oPCR's resources */
 };
@@ -377,7 +369,7 @@ static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	if (fwcmp_pcr_in_use(cur) || p->nconn) {
 		if (!(c->flags & FWCMP_CONNECT_OVERLAY))
 			return -EBUSY;
-		if (c->want_channel >= 0 && ch != c->want_channel)
+		if (c->irm.want_channel >= 0 && ch != c->irm.want_channel)
 			return -EBUSY;
 		if (p->nconn && ch != p->channel)
 			return -EBUSY;
@@ -392,15 +384,15 @@ static int fwcmp_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	if (c->no_irm) {
 		/* The channel is the third-party oPCR's, taken there. */
 		c->join = true;
-		p->channel = c->want_channel;
-		*next = fwcmp_plug_fresh_value(p, cur, 1, c->overhead_id);
+		p->channel = c->irm.want_channel;
+		*next = fwcmp_plug_fresh_value(p, cur, 1, c->irm.overhead_id);
 		return 0;
 	}
-	if (!c->irm_held)
+	if (!c->irm.held)
 		return FWCMP_NEED_IRM;
 	/* fwcmp_plug_fresh_value() reads the set's fields: use ours. */
-	p->channel = c->channel;
-	*next = fwcmp_plug_fresh_value(p, cur, 1, c->overhead_id);
+	p->channel = c->irm.channel;
+	*next = fwcmp_plug_fresh_value(p, cur, 1, c->irm.overhead_id);
 	return 0;
 }
 
@@ -413,14 +405,157 @@ static int fwcmp_check_plug(struct fwcmp_unit *u, u32 dir, u32 index)
 	return 0;
 }
 
-static void fwcmp_connect_release_irm(struct fwcmp_unit *u,
-				      struct fwcmp_connect_ctx *c)
+void fwcmp_irm_claim_release(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm)
 {
 	unsigned int freed;
 
-	if (c->irm_held)
-		fwcmp_irm_free(u, c->irm_gen, c->channel, c->bandwidth, &freed);
-	c->irm_held = false;
+	if (irm->held)
+		fwcmp_irm_free(u, irm->gen, irm->channel, irm->bandwidth,
+			       &freed);
+	irm->held = false;
+}
+
+/*
+ * A claim from an older generation: the reset freed it, and as the owner
+ * of a connection being made we take the same channel again at once, in
+ * the second IEC 61883-1 9.4 reserves for owners. 0, -EAGAIN or -errno.
+ */
+int fwcmp_irm_claim_renew(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm,
+			  int generation)
+{
+	u32 reason;
+	int ret;
+
+	if (!irm->held || irm->gen == generation)
+		return 0;
+	irm->held = false;
+	ret = fwcmp_irm_alloc(u, generation, 1ULL << irm->channel,
+			      irm->bandwidth, &reason);
+	if (ret < 0)
+		return ret;
+	irm->held = true;
+	irm->gen = generation;
+	return 0;
+}
+
+/*
+ * The loop every CONNECT runs: @pass decides and locks the plug; when it
+ * needs channel and bandwidth first, they are taken here (after the
+ * reset delay of IEC 61883-1 9.4, waited out without the unit lock), and
+ * a bus reset or contention means another pass. Bounded: EAGAIN after
+ * FWCMP_RESET_RETRIES resets, or as many reset delays (a bus that keeps
+ * resetting moves the deadline each time). Called with u->lock held; it
+ * may be dropped and taken again. Returns 0 or -errno, with the
+ * generation the plug was set in.
+ */
+int fwcmp_connect_run(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm,
+		      fwcmp_connect_pass_t pass, void *ctx, int *generation,
+		      u32 *old, u32 *new)
+{
+	unsigned int resets = 0, waits = 0;
+	int node_id, err, ret;
+	u32 reason;
+
+	for (;;) {
+		fwcmp_current_gen(u, generation, &node_id);
+		err = pass(u, *generation, node_id, ctx, old, new);
+		if (err == FWCMP_NEED_IRM && !fwcmp_irm_reset_delay_over(u)) {
+			u64 deadline = fwcmp_irm_reset_deadline(u);
+
+			if (++waits > FWCMP_RESET_RETRIES)
+				return -EAGAIN;
+			mutex_unlock(&u->lock);
+			err = fwcmp_irm_wait_until(deadline);
+			fwcmp_unit_lock(u);
+			if (err)
+				return err;
+			if (u->removed)
+				return -ENODEV;
+			continue;
+		}
+		if (err == FWCMP_NEED_IRM) {
+			irm->bandwidth = fwcmp_stream_bandwidth(irm->payload,
+								irm->speed,
+								irm->overhead_id);
+			ret = fwcmp_irm_alloc(u, *generation,
+					      irm->want_channel < 0 ? ~0ULL :
+					      1ULL << irm->want_channel,
+					      irm->bandwidth, &reason);
+			if (ret >= 0) {
+				irm->held = true;
+				irm->channel = ret;
+				irm->gen = *generation;
+				continue;
+			}
+			err = ret;
+		}
+		if (err != -EAGAIN)
+			return err;
+		if (++resets > FWCMP_RESET_RETRIES)
+			return -EAGAIN;
+		if (u->removed)
+			return -ENODEV;
+		/* The node's generation lags the card's while it is gone. */
+		if (!fwcmp_card_gen_is(u, *generation))
+			msleep(20);
+	}
+}
+
+/* One pass of a p2p CONNECT (fwcmp_connect_pass_t). */
+static int fwcmp_connect_pass(struct fwcmp_unit *u, int generation,
+			      int node_id, void *data, u32 *old, u32 *new)
+{
+	struct fwcmp_connect_ctx *c = data;
+	struct fwcmp_plug *p = c->p;
+	unsigned int saved_speed, saved_payload;
+	int saved_channel, err;
+
+	/* Our connections on the plug come back before a new one is made. */
+	if (p->nconn && p->gen != generation &&
+	    fwcmp_restore_plug(u, p, generation, node_id) == -EAGAIN)
+		return -EAGAIN;
+	err = fwcmp_irm_claim_renew(u, &c->irm, generation);
+	if (err)
+		return err;
+
+	c->irm.overhead_id = fwcmp_bandwidth_overhead_id(u);
+	/* modify writes p->channel for a fresh set; undone on failure. */
+	saved_channel = p->channel;
+	saved_speed = p->speed;
+	saved_payload = p->payload;
+	if (!p->nconn) {
+		p->speed = c->irm.speed;
+		p->payload = c->irm.payload;
+	}
+	err = fwcmp_pcr_modify(u, p, generation, node_id,
+			       fwcmp_connect_modify, c, old, new);
+	if (err) {
+		p->channel = saved_channel;
+		p->speed = saved_speed;
+		p->payload = saved_payload;
+	}
+	return err;
+}
+
+/*
+ * The fields every CONNECT but a third-party one checks alike: reserved
+ * words zero, no peer (FWCMP_CONNECT_THIRD_PARTY only), a channel, speed
+ * and payload in range.
+ */
+bool fwcmp_connect_args_valid(const struct fwcmp_connect *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
+		if (arg->reserved[i])
+			return false;
+	if (arg->peer_fd || arg->peer_index)
+		return false;
+	if (arg->channel != FWCMP_ANY_CHANNEL &&
+	    arg->channel > FWCMP_MAX_CHANNEL)
+		return false;
+	return arg->speed <= FWCMP_SPEED_S3200 && arg->payload &&
+	       arg->payload <= fwcmp_max_payload(arg->speed);
 }
 
 int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
@@ -436,25 +571,18 @@ int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
 	struct fwcmp_connect_ctx c = { .flags = arg->flags, .no_irm = no_irm };
 	struct fwcmp_conn *conn;
 	struct fwcmp_plug *p;
-	unsigned int resets = 0, waits = 0, i, max_speed, saved_speed;
-	unsigned int saved_payload;
-	int generation, node_id, err, ret, saved_channel;
-	u32 old, new, id, reason;
+	unsigned int max_speed;
+	int generation, err;
+	u32 old, new, id;
 
 	if (arg->flags & ~(FWCMP_CONNECT_OVERLAY | FWCMP_CONNECT_PERSISTENT))
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
-		if (arg->reserved[i])
-			return -EINVAL;
-	if (arg->peer_fd || arg->peer_index)
-		return -EINVAL;	/* FWCMP_CONNECT_THIRD_PARTY only */
-	if (arg->channel != FWCMP_ANY_CHANNEL &&
-	    arg->channel > FWCMP_MAX_CHANNEL)
+	if (!fwcmp_connect_args_valid(arg))
 		return -EINVAL;
-	if (arg->speed > FWCMP_SPEED_S3200 || !arg->payload ||
-	    arg->payload > fwcmp_max_payload(arg->speed))
-		return -EINVAL;
-	c.want_channel = arg->channel == FWCMP_ANY_CHANNEL ? -1 : arg->channel;
+	c.irm.want_channel = arg->channel == FWCMP_ANY_CHANNEL ? -1 :
+			     arg->channel;
+	c.irm.speed = arg->speed;
+	c.irm.payload = arg->payload;
 
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
@@ -479,110 +607,15 @@ int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
 		goto out_unlock;
 
 	p = &u->plugs[arg->direction][arg->index];
-	c.bandwidth = 0;
-
-	for (;;) {
-		fwcmp_current_gen(u, &generation, &node_id);
-
-		if (p->nconn && p->gen != generation) {
-			ret = fwcmp_restore_plug(u, p, generation, node_id);
-			if (ret == -EAGAIN)
-				goto reset;
-		}
-		if (c.irm_held && c.irm_gen != generation) {
-			/* We own it from the old generation: take it again. */
-			ret = fwcmp_irm_alloc(u, generation, 1ULL << c.channel,
-					      c.bandwidth, &reason);
-			c.irm_held = false;
-			if (ret == -EAGAIN)
-				goto reset;
-			if (ret < 0) {
-				err = ret;
-				break;
-			}
-			c.irm_held = true;
-			c.irm_gen = generation;
-		}
-
-		c.overhead_id = fwcmp_bandwidth_overhead_id(u);
-		/* modify writes p->channel for a fresh set; undone on failure. */
-		saved_channel = p->channel;
-		saved_speed = p->speed;
-		saved_payload = p->payload;
-		if (!p->nconn) {
-			p->speed = arg->speed;
-			p->payload = arg->payload;
-		}
-		err = fwcmp_pcr_modify(u, p, generation, node_id,
-				       fwcmp_connect_modify, &c, &old, &new);
-		if (err) {
-			p->channel = saved_channel;
-			p->speed = saved_speed;
-			p->payload = saved_payload;
-		}
-		if (err == FWCMP_NEED_IRM) {
-			if (!fwcmp_irm_reset_delay_over(u)) {
-				u64 deadline = fwcmp_irm_reset_deadline(u);
-
-				/*
-				 * Each reset moves the deadline: a bus that
-				 * keeps resetting must not hold us for ever.
-				 */
-				if (++waits > FWCMP_RESET_RETRIES) {
-					err = -EAGAIN;
-					break;
-				}
-
-				mutex_unlock(&u->lock);
-				err = fwcmp_irm_wait_until(deadline);
-				fwcmp_unit_lock(u);
-				if (err)
-					break;
-				if (u->removed) {
-					err = -ENODEV;
-					break;
-				}
-				continue;
-			}
-			c.bandwidth = fwcmp_stream_bandwidth(arg->payload,
-							     arg->speed,
-							     c.overhead_id);
-			ret = fwcmp_irm_alloc(u, generation,
-					      c.want_channel < 0 ? ~0ULL :
-					      1ULL << c.want_channel,
-					      c.bandwidth, &reason);
-			if (ret == -EAGAIN)
-				goto reset;
-			if (ret < 0) {
-				err = ret;
-				break;
-			}
-			c.irm_held = true;
-			c.channel = ret;
-			c.irm_gen = generation;
-			continue;
-		}
-		if (err != -EAGAIN)
-			break;
-reset:
-		if (++resets > FWCMP_RESET_RETRIES) {
-			err = -EAGAIN;
-			break;
-		}
-		if (u->removed) {
-			err = -ENODEV;
-			break;
-		}
-		/* The node's generation lags the card's while it is gone. */
-		if (!fwcmp_card_gen_is(u, generation))
-			msleep(20);
-	}
+	c.p = p;
+	err = fwcmp_connect_run(u, &c.irm, fwcmp_connect_pass, &c, &generation,
+				&old, &new);
 	if (err)
 		goto out_release;
 
 	if (c.join) {
 		/* The channel and bandwidth are the existing connection's. */
-		fwcmp_connect_release_irm(u, &c);
+		fwcmp_irm_claim_release(u, &c.irm);
 		if (!p->nconn) {
 			p->irm_owned = false;
 			p->channel = fwcmp_pcr_channel_get(new);
@@ -593,10 +626,11 @@ reset:
 			} else {
 				p->speed = arg->speed;
 				p->payload = arg->payload;
-				p->bandwidth = c.bandwidth ? c.bandwidth :
+				p->bandwidth = c.irm.bandwidth ?
+					c.irm.bandwidth :
 					fwcmp_stream_bandwidth(arg->payload,
 							       arg->speed,
-							       c.overhead_id);
+							       c.irm.overhead_id);
 			}
 			p->gen = generation;
 			/*
@@ -612,14 +646,14 @@ reset:
 	} else {
 		p->irm_owned = true;
 		p->irm_gen = generation;
-		p->channel = c.channel;
-		p->bandwidth = c.bandwidth;
+		p->channel = c.irm.channel;
+		p->bandwidth = c.irm.bandwidth;
 		p->speed = arg->speed;
 		p->payload = arg->payload;
 		p->gen = generation;
 		p->prior = old;
 		p->prior_valid = true;
-		arg->bandwidth = c.bandwidth;
+		arg->bandwidth = c.irm.bandwidth;
 	}
 	p->p2p_total = fwcmp_pcr_p2p_get(new);
 
@@ -641,7 +675,7 @@ reset:
 	return 0;
 
 out_release:
-	fwcmp_connect_release_irm(u, &c);
+	fwcmp_irm_claim_release(u, &c.irm);
 	xa_erase(&u->handles, id);
 	if (err != -EBUSY && err != -ECONNREFUSED && err != -ERESTARTSYS)
 		fwcmp_plug_err(u, arg->direction, arg->index,

@@ -42,10 +42,6 @@
 static_assert(sizeof(struct fwcmp_connect) == 64);
 static_assert(sizeof(struct fwcmp_event) == 48);
 
-/* Bus resets (or contention) survived by one operation before EAGAIN. */
-#define FWCMP_XCONN_RETRIES	4
-/* modify result: the plug is free, allocate at the IRM and call again. */
-#define FWCMP_XCONN_NEED_IRM	1
 /* oMPR broadcast channel base meaning "no fixed broadcast channel". */
 #define FWCMP_BCAST_BASE_NONE	63
 
@@ -112,15 +108,9 @@ static bool fwcmp_bcast_handover(struct fwcmp_conn *conn)
 
 struct fwcmp_bcast_ctx {
 	u32 flags;
-	int want_channel;	/* -1: any */
-	bool irm_held;		/* we hold @channel + @bandwidth in @irm_gen */
-	int channel;		/* the one allocated at the IRM */
+	struct fwcmp_plug *p;
+	struct fwcmp_irm_claim irm;	/* its channel: the one allocated */
 	int use_channel;	/* the one the connection uses */
-	int irm_gen;
-	unsigned int bandwidth;
-	unsigned int overhead_id;
-	unsigned int speed;
-	unsigned int payload;
 	bool join;		/* joined the plug's existing connection */
 };
 
@@ -141,7 +131,7 @@ static int fwcmp_bcast_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 			return -EBUSY;
 		if (p->nconn)
 			ch = p->channel;
-		if (c->want_channel >= 0 && ch != c->want_channel)
+		if (c->irm.want_channel >= 0 && ch != c->irm.want_channel)
 			return -EBUSY;
 		/*
 		 * Not into @channel: what an earlier pass allocated there must
@@ -156,29 +146,35 @@ static int fwcmp_bcast_connect_modify(struct fwcmp_plug *p, u32 cur, u32 *next,
 	c->join = false;
 	if (p->dir == FWCMP_DIR_INPUT) {
 		/* Broadcast-in listens to another unit's channel: no IRM. */
-		c->use_channel = c->want_channel;
+		c->use_channel = c->irm.want_channel;
 		*next = fwcmp_pcr_channel_set(cur | FWCMP_PCR_BCAST_MASK,
 					      c->use_channel);
 		return 0;
 	}
-	if (!c->irm_held)
-		return FWCMP_XCONN_NEED_IRM;
-	c->use_channel = c->channel;
-	*next = fwcmp_pcr_channel_set(cur | FWCMP_PCR_BCAST_MASK, c->channel);
-	*next = fwcmp_opcr_speed_set(*next, c->speed);
-	*next = fwcmp_opcr_overhead_set(*next, c->overhead_id);
-	*next = fwcmp_opcr_payload_quadlets_set(*next, c->payload);
+	if (!c->irm.held)
+		return FWCMP_NEED_IRM;
+	c->use_channel = c->irm.channel;
+	*next = fwcmp_pcr_channel_set(cur | FWCMP_PCR_BCAST_MASK, c->irm.channel);
+	*next = fwcmp_opcr_speed_set(*next, c->irm.speed);
+	*next = fwcmp_opcr_overhead_set(*next, c->irm.overhead_id);
+	*next = fwcmp_opcr_payload_quadlets_set(*next, c->irm.payload);
 	return 0;
 }
 
-static void fwcmp_bcast_release_ctx(struct fwcmp_unit *u,
-				    struct fwcmp_bcast_ctx *c)
+/* One pass of a broadcast CONNECT (fwcmp_connect_pass_t). */
+static int fwcmp_bcast_connect_pass(struct fwcmp_unit *u, int generation,
+				    int node_id, void *data, u32 *old,
+				    u32 *new)
 {
-	unsigned int freed;
+	struct fwcmp_bcast_ctx *c = data;
+	int err;
 
-	if (c->irm_held)
-		fwcmp_irm_free(u, c->irm_gen, c->channel, c->bandwidth, &freed);
-	c->irm_held = false;
+	err = fwcmp_irm_claim_renew(u, &c->irm, generation);
+	if (err)
+		return err;
+	c->irm.overhead_id = fwcmp_bandwidth_overhead_id(u);
+	return fwcmp_pcr_modify(u, c->p, generation, node_id,
+				fwcmp_bcast_connect_modify, c, old, new);
 }
 
 /*
@@ -208,7 +204,7 @@ static int fwcmp_bcast_read_ompr(struct fwcmp_unit *u)
 	int generation, node_id, err = -EAGAIN;
 	u32 ompr;
 
-	for (tries = 0; tries <= FWCMP_XCONN_RETRIES && err == -EAGAIN;
+	for (tries = 0; tries <= FWCMP_RESET_RETRIES && err == -EAGAIN;
 	     tries++) {
 		fwcmp_current_gen(u, &generation, &node_id);
 		err = fwcmp_read_quadlet(u, generation, node_id,
@@ -260,26 +256,16 @@ int fwcmp_bcast_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	struct fwcmp_bcast_ctx c = { .flags = arg->flags };
 	struct fwcmp_conn *conn;
 	struct fwcmp_plug *p;
-	unsigned int resets = 0, i;
-	int generation, node_id, err, ret;
-	u32 old, new, id, reason;
+	int generation, err;
+	u32 old, new, id;
 
 	if (arg->flags & ~(FWCMP_CONNECT_OVERLAY | FWCMP_CONNECT_PERSISTENT |
 			   FWCMP_CONNECT_BROADCAST))
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg->reserved); i++)
-		if (arg->reserved[i])
-			return -EINVAL;
-	if (arg->peer_fd || arg->peer_index)
+	if (!fwcmp_connect_args_valid(arg))
 		return -EINVAL;
-	if (arg->channel != FWCMP_ANY_CHANNEL &&
-	    arg->channel > FWCMP_MAX_CHANNEL)
-		return -EINVAL;
-	if (arg->speed > FWCMP_SPEED_S3200 || !arg->payload ||
-	    arg->payload > fwcmp_max_payload(arg->speed))
-		return -EINVAL;
-	c.speed = arg->speed;
-	c.payload = arg->payload;
+	c.irm.speed = arg->speed;
+	c.irm.payload = arg->payload;
 
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
@@ -291,7 +277,7 @@ int fwcmp_bcast_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 		err = -ENODEV;
 		goto out_unlock;
 	}
-	err = fwcmp_bcast_check(u, arg, &c.want_channel);
+	err = fwcmp_bcast_check(u, arg, &c.irm.want_channel);
 	if (err)
 		goto out_unlock;
 	p = &u->plugs[arg->direction][arg->index];
@@ -304,74 +290,9 @@ int fwcmp_bcast_connect(struct fwcmp_client *client, struct fwcmp_connect *arg)
 	if (err < 0)
 		goto out_unlock;
 
-	for (;;) {
-		fwcmp_current_gen(u, &generation, &node_id);
-		if (c.irm_held && c.irm_gen != generation) {
-			/* We own it from the old generation: take it again. */
-			c.irm_held = false;
-			ret = fwcmp_irm_alloc(u, generation, 1ULL << c.channel,
-					      c.bandwidth, &reason);
-			if (ret == -EAGAIN)
-				goto reset;
-			if (ret < 0) {
-				err = ret;
-				break;
-			}
-			c.irm_held = true;
-			c.irm_gen = generation;
-		}
-
-		c.overhead_id = fwcmp_bandwidth_overhead_id(u);
-		err = fwcmp_pcr_modify(u, p, generation, node_id,
-				       fwcmp_bcast_connect_modify, &c, &old,
-				       &new);
-		if (err == FWCMP_XCONN_NEED_IRM) {
-			if (!fwcmp_irm_reset_delay_over(u)) {
-				u64 deadline = fwcmp_irm_reset_deadline(u);
-
-				mutex_unlock(&u->lock);
-				err = fwcmp_irm_wait_until(deadline);
-				fwcmp_unit_lock(u);
-				if (err)
-					break;
-				if (u->removed) {
-					err = -ENODEV;
-					break;
-				}
-				continue;
-			}
-			c.bandwidth = fwcmp_stream_bandwidth(arg->payload,
-							     arg->speed,
-							     c.overhead_id);
-			ret = fwcmp_irm_alloc(u, generation,
-					      c.want_channel < 0 ? ~0ULL :
-					      1ULL << c.want_channel,
-					      c.bandwidth, &reason);
-			if (ret == -EAGAIN)
-				goto reset;
-			if (ret < 0) {
-				err = ret;
-				break;
-			}
-			c.irm_held = true;
-			c.channel = ret;
-			c.irm_gen = generation;
-			continue;
-		}
-		if (err != -EAGAIN)
-			break;
-reset:
-		if (++resets > FWCMP_XCONN_RETRIES) {
-			err = -EAGAIN;
-			break;
-		}
-		if (u->removed) {
-			err = -ENODEV;
-			break;
-		}
-		if (!fwcmp_card_gen_is(u, generation))
-			msleep(20);
-	}
+	c.p = p;
+	err = fwcmp_connect_run(u, &c.irm, fwcmp_bcast_connect_pass, &c,
+				&generation, &old, &new);
 	if (err)
 		goto out_release;
 
@@ -384,11 +305,11 @@ reset:
 	conn->bc.gen = generation;
 	if (c.join) {
 		/* The channel and bandwidth are the existing connection's. */
-		fwcmp_bcast_release_ctx(u, &c);
+		fwcmp_irm_claim_release(u, &c.irm);
 		arg->bandwidth = 0;
 	} else {
-		conn->bc.irm_owned = c.irm_held;
-		conn->bc.bandwidth = c.irm_held ? c.bandwidth : 0;
+		conn->bc.irm_owned = c.irm.held;
+		conn->bc.bandwidth = c.irm.held ? c.irm.bandwidth : 0;
 		conn->bc.prior_valid = true;
 		conn->bc.prior = old;
 		arg->bandwidth = conn->bc.bandwidth;
@@ -406,7 +327,7 @@ reset:
 	return 0;
 
 out_release:
-	fwcmp_bcast_release_ctx(u, &c);
+	fwcmp_irm_claim_release(u, &c.irm);
 	xa_erase(&u->handles, id);
 	if (err != -EBUSY && err != -ECONNREFUSED && err != -ERESTARTSYS &&
 	    err != -ENOSPC)
@@ -472,7 +393,7 @@ static int fwcmp_bcast_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 		err = fwcmp_pcr_modify(u, p, generation, node_id,
 				       fwcmp_bcast_break_modify, conn, NULL,
 				       &pcr);
-		if (err != -EAGAIN || ++resets > FWCMP_XCONN_RETRIES ||
+		if (err != -EAGAIN || ++resets > FWCMP_RESET_RETRIES ||
 		    u->dying)
 			break;
 		if (!fwcmp_card_gen_is(u, generation))
@@ -633,7 +554,7 @@ void fwcmp_xconn_restore_unit(struct fwcmp_unit *u)
 	bool pending;
 
 	lockdep_assert_held(&u->lock);
-	for (tries = 0; tries < FWCMP_XCONN_RETRIES; tries++) {
+	for (tries = 0; tries < FWCMP_RESET_RETRIES; tries++) {
 		fwcmp_current_gen(u, &generation, &node_id);
 		if (!fwcmp_card_gen_is(u, generation))
 			return;	/* not updated yet: the next .update queues us */

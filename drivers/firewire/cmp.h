@@ -227,7 +227,43 @@ int fwcmp_irm_wait_until(u64 deadline);
 bool fwcmp_irm_reset_delay_over(struct fwcmp_unit *u);
 
 /* cmp-conn.c */
+/* Bus resets (or contention) survived by one operation before EAGAIN. */
+#define FWCMP_RESET_RETRIES	4
+/* A pass's answer: the plug is free; hold channel + bandwidth, come back. */
+#define FWCMP_NEED_IRM		1
+
+/*
+ * What a CONNECT holds at the IRM while it sets a plug up (p2p in
+ * cmp-conn.c, broadcast in cmp-xconn.c): @want_channel, @speed and
+ * @payload are the request; the rest is filled in on the way.
+ */
+struct fwcmp_irm_claim {
+	int want_channel;		/* -1: any */
+	unsigned int speed;
+	unsigned int payload;
+	bool held;			/* @channel + @bandwidth, in @gen */
+	int channel;
+	int gen;
+	unsigned int bandwidth;
+	unsigned int overhead_id;	/* of the current gap count */
+};
+
+/*
+ * One pass of a CONNECT in @generation, called with u->lock held: 0 with
+ * the plug's value before and after, FWCMP_NEED_IRM, -EAGAIN (a bus reset
+ * or contention: try again) or another -errno (final).
+ */
+typedef int (*fwcmp_connect_pass_t)(struct fwcmp_unit *u, int generation,
+				    int node_id, void *ctx, u32 *old,
+				    u32 *new);
+int fwcmp_connect_run(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm,
+		      fwcmp_connect_pass_t pass, void *ctx, int *generation,
+		      u32 *old, u32 *new);
+int fwcmp_irm_claim_renew(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm,
+			  int generation);
+void fwcmp_irm_claim_release(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm);
 void fwcmp_plugs_init(struct fwcmp_unit *u);
+bool fwcmp_connect_args_valid(const struct fwcmp_connect *arg);
 int fwcmp_connect(struct fwcmp_client *client, struct fwcmp_connect *arg);
 int fwcmp_connect_mode(struct fwcmp_client *client, struct fwcmp_connect *arg,
 		       bool no_irm);
