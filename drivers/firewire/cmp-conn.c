@@ -283,6 +283,22 @@ bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation)
 	return same;
 }
 
+/*
+ * An operation in @generation got -EAGAIN (a bus reset, or contention):
+ * whether to try again, at most FWCMP_RESET_RETRIES times. While the node's
+ * generation lags the card's (its device is being updated after the reset,
+ * or it is gone) a pause first, rather than spending the retries at once.
+ */
+bool fwcmp_retry_after_reset(struct fwcmp_unit *u, int generation,
+			     unsigned int *tries)
+{
+	if (++*tries > FWCMP_RESET_RETRIES)
+		return false;
+	if (!fwcmp_card_gen_is(u, generation))
+		msleep(20);
+	return true;
+}
+
 /* Restore every pending plug of the unit. Caller holds u->lock. */
 void fwcmp_restore_unit(struct fwcmp_unit *u)
 {
@@ -491,13 +507,10 @@ int fwcmp_connect_run(struct fwcmp_unit *u, struct fwcmp_irm_claim *irm,
 		}
 		if (err != -EAGAIN)
 			return err;
-		if (++resets > FWCMP_RESET_RETRIES)
-			return -EAGAIN;
 		if (u->removed)
 			return -ENODEV;
-		/* The node's generation lags the card's while it is gone. */
-		if (!fwcmp_card_gen_is(u, *generation))
-			msleep(20);
+		if (!fwcmp_retry_after_reset(u, *generation, &resets))
+			return -EAGAIN;
 	}
 }
 
@@ -761,11 +774,9 @@ static int fwcmp_plug_break(struct fwcmp_unit *u, struct fwcmp_plug *p,
 					       fwcmp_break_modify, &b, NULL,
 					       &pcr);
 		}
-		if (err != -EAGAIN || ++resets > FWCMP_RESET_RETRIES ||
-		    u->dying)
+		if (err != -EAGAIN || u->dying ||
+		    !fwcmp_retry_after_reset(u, generation, &resets))
 			break;
-		if (!fwcmp_card_gen_is(u, generation))
-			msleep(20);
 	}
 
 	if (err && !force)
@@ -968,10 +979,9 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg)
 		fwcmp_current_gen(u, &generation, &node_id);
 		err = fwcmp_pcr_modify(u, p, generation, node_id,
 				       fwcmp_clear_modify, NULL, &old, &new);
-		if (err != -EAGAIN || ++resets > FWCMP_RESET_RETRIES)
+		if (err != -EAGAIN ||
+		    !fwcmp_retry_after_reset(u, generation, &resets))
 			break;
-		if (!fwcmp_card_gen_is(u, generation))
-			msleep(20);
 	}
 	if (err)
 		goto out;

@@ -200,19 +200,17 @@ static int fwcmp_bcast_out_channel(struct fwcmp_unit *u, unsigned int index)
  */
 static int fwcmp_bcast_read_ompr(struct fwcmp_unit *u)
 {
-	unsigned int tries;
-	int generation, node_id, err = -EAGAIN;
+	unsigned int tries = 0;
+	int generation, node_id, err;
 	u32 ompr;
 
-	for (tries = 0; tries <= FWCMP_RESET_RETRIES && err == -EAGAIN;
-	     tries++) {
+	do {
 		fwcmp_current_gen(u, &generation, &node_id);
 		err = fwcmp_read_quadlet(u, generation, node_id,
 					 FWCMP_CSR_REGISTER_BASE +
 					 FWCMP_CSR_OMPR, &ompr);
-		if (err == -EAGAIN && !fwcmp_card_gen_is(u, generation))
-			msleep(20);
-	}
+	} while (err == -EAGAIN &&
+		 fwcmp_retry_after_reset(u, generation, &tries));
 	if (err)
 		return err;
 	/* The plug count and rates are read-only: keep what we bound with. */
@@ -393,11 +391,9 @@ static int fwcmp_bcast_break(struct fwcmp_unit *u, struct fwcmp_conn *conn,
 		err = fwcmp_pcr_modify(u, p, generation, node_id,
 				       fwcmp_bcast_break_modify, conn, NULL,
 				       &pcr);
-		if (err != -EAGAIN || ++resets > FWCMP_RESET_RETRIES ||
-		    u->dying)
+		if (err != -EAGAIN || u->dying ||
+		    !fwcmp_retry_after_reset(u, generation, &resets))
 			break;
-		if (!fwcmp_card_gen_is(u, generation))
-			msleep(20);
 	}
 	if (err && !force)
 		return err;

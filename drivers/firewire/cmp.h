@@ -274,6 +274,8 @@ int fwcmp_clear_plug(struct fwcmp_client *client, struct fwcmp_clear_plug *arg);
 void fwcmp_client_break_all(struct fwcmp_client *client);
 void fwcmp_break_all(struct fwcmp_unit *u, u32 reason);
 bool fwcmp_card_gen_is(struct fwcmp_unit *u, int generation);
+bool fwcmp_retry_after_reset(struct fwcmp_unit *u, int generation,
+			     unsigned int *tries);
 void fwcmp_restore_unit(struct fwcmp_unit *u);
 bool fwcmp_restore_guess(struct fwcmp_unit *u, struct fwcmp_plug *p,
 			 u32 *cur, u32 *next);

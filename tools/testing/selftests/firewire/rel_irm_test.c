@@ -80,15 +80,17 @@ static int arm_lost(struct fwcmp_bus *b, int node, const char *reg,
 	return fwsim_knob(b->id, node, "fault", rule);
 }
 
-/* How many responses the simulator dropped since arm_lost(). */
-static uint64_t lost_count(struct __test_metadata *_metadata,
-			   struct fwcmp_bus *b, int node)
+static uint64_t stat_of(struct __test_metadata *_metadata,
+			struct fwcmp_bus *b, int node, const char *name)
 {
 	uint64_t v = 0;
 
-	EXPECT_EQ(0, fwsim_stat(b->id, node, "lock.lost_response", &v));
+	EXPECT_EQ(0, fwsim_stat(b->id, node, name, &v));
 	return v;
 }
+
+/* How many responses the simulator dropped since arm_lost(). */
+#define lost_count(b, node) stat_of(_metadata, b, node, "lock.lost_response")
 
 #define disarm() \
 	ASSERT_EQ(0, fwsim_knob(self->bus.id, self->node, "fault", "clear"))
@@ -113,7 +115,7 @@ TEST_F(irm, sim_lost_response_executes)
 		  fwsim_transaction(dev, TCODE_LOCK_COMPARE_SWAP,
 				    0xfffff0000220ULL, data, sizeof(data),
 				    &resp, &len, -1));
-	EXPECT_EQ(1, lost_count(_metadata, &self->bus, self->node));
+	EXPECT_EQ(1, lost_count(&self->bus, self->node));
 	ASSERT_EQ(0, fwsim_irm_read(self->bus.id, "bandwidth_available",
 				    &resp));
 	EXPECT_EQ(val - 100, resp);
@@ -127,15 +129,6 @@ TEST_F(irm, sim_lost_response_executes)
 				    0xfffff0000220ULL, data, sizeof(data),
 				    &resp, &len, -1));
 	check_unchanged();
-}
-
-static uint64_t stat_of(struct __test_metadata *_metadata,
-			struct fwcmp_bus *b, int node, const char *name)
-{
-	uint64_t v = 0;
-
-	EXPECT_EQ(0, fwsim_stat(b->id, node, name, &v));
-	return v;
 }
 
 /*
@@ -183,60 +176,53 @@ TEST_F(irm, one_lock_per_register)
 }
 
 /*
- * CONNECT, the answer to the lock of each register lost, once or twice in a
- * row (the lock sent again to find out is lost too): the connection is made, the IRM holds exactly its channel and bandwidth, and
- * DISCONNECT gives back exactly that.
+ * One connect and disconnect, with the answer to the lock of @reg lost
+ * @times times in a row (2: the lock sent again to find out is lost too)
+ * during the connect or, with @at_disconnect, during the disconnect. The
+ * connection is made, the IRM holds exactly its channel and bandwidth, and
+ * the disconnect gives back exactly that, nothing twice.
  */
+static void lost_answer_cycle(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(irm) *self, const char *reg,
+			      unsigned int times, bool at_disconnect)
+{
+	struct fwcmp_connect c;
+	uint64_t lost;
+
+	if (!at_disconnect)
+		ASSERT_EQ(0, arm_lost(&self->bus, self->node, reg, times));
+	model_connect(&self->bus, self->node, self->fd, FWCMP_DIR_OUTPUT, 0, 0,
+		      FWCMP_ANY_CHANNEL, &c);
+	check_invariant(&self->bus);
+	if (at_disconnect)
+		ASSERT_EQ(0, arm_lost(&self->bus, self->node, reg, times));
+	model_disconnect(&self->bus, self->fd, c.handle);
+	lost = lost_count(&self->bus, self->node);
+	disarm();
+	check_unchanged();
+	TH_LOG("%s %s times=%u: %llu lost", at_disconnect ? "disconnect" :
+	       "connect", reg, times, (unsigned long long)lost);
+	EXPECT_EQ(lost_expected(reg, times), lost);
+}
+
 TEST_F(irm, connect_lost_answer)
 {
 	unsigned int r, times;
 
-	for (r = 0; r < ARRAY_SIZE(all_regs); r++) {
-		for (times = 1; times <= 2; times++) {
-			struct fwcmp_connect c;
-			uint64_t lost;
-
-			ASSERT_EQ(0, arm_lost(&self->bus, self->node,
-					      all_regs[r], times));
-			model_connect(&self->bus, self->node, self->fd,
-				      FWCMP_DIR_OUTPUT, 0, 0,
-				      FWCMP_ANY_CHANNEL, &c);
-			lost = lost_count(_metadata, &self->bus, self->node);
-			disarm();
-			check_invariant(&self->bus);
-			model_disconnect(&self->bus, self->fd, c.handle);
-			check_unchanged();
-			TH_LOG("%s times=%u: %llu lost", all_regs[r], times,
-			       (unsigned long long)lost);
-			EXPECT_EQ(lost_expected(all_regs[r], times), lost);
-		}
-	}
+	for (r = 0; r < ARRAY_SIZE(all_regs); r++)
+		for (times = 1; times <= 2; times++)
+			lost_answer_cycle(_metadata, self, all_regs[r], times,
+					  false);
 }
 
-/* DISCONNECT, answers lost as above: everything comes back, nothing twice. */
 TEST_F(irm, disconnect_lost_answer)
 {
 	unsigned int r, times;
 
-	for (r = 0; r < ARRAY_SIZE(all_regs); r++) {
-		for (times = 1; times <= 2; times++) {
-			struct fwcmp_connect c;
-			uint64_t lost;
-
-			model_connect(&self->bus, self->node, self->fd,
-				      FWCMP_DIR_OUTPUT, 0, 0,
-				      FWCMP_ANY_CHANNEL, &c);
-			ASSERT_EQ(0, arm_lost(&self->bus, self->node,
-					      all_regs[r], times));
-			model_disconnect(&self->bus, self->fd, c.handle);
-			lost = lost_count(_metadata, &self->bus, self->node);
-			disarm();
-			check_unchanged();
-			TH_LOG("%s times=%u: %llu lost", all_regs[r], times,
-			       (unsigned long long)lost);
-			EXPECT_EQ(lost_expected(all_regs[r], times), lost);
-		}
-	}
+	for (r = 0; r < ARRAY_SIZE(all_regs); r++)
+		for (times = 1; times <= 2; times++)
+			lost_answer_cycle(_metadata, self, all_regs[r], times,
+					  true);
 }
 
 /*
@@ -270,7 +256,7 @@ TEST_F(irm, restore_lost_answer)
 					ev, 5000))
 				TH_LOG("%s times=%u: not restored", irm_regs[r],
 				       times);
-			lost = lost_count(_metadata, &self->bus, self->node);
+			lost = lost_count(&self->bus, self->node);
 			disarm();
 			wait_invariant(&self->bus);
 			TH_LOG("%s times=%u: %llu lost", irm_regs[r], times,
