@@ -187,18 +187,25 @@ static void lost_answer_cycle(struct __test_metadata *_metadata,
 			      unsigned int times, bool at_disconnect)
 {
 	struct fwcmp_connect c;
-	uint64_t lost;
+	uint64_t lost = 0;
 
+	/* Counted and disarmed right after the one operation it is for. */
 	if (!at_disconnect)
 		ASSERT_EQ(0, arm_lost(&self->bus, self->node, reg, times));
 	model_connect(&self->bus, self->node, self->fd, FWCMP_DIR_OUTPUT, 0, 0,
 		      FWCMP_ANY_CHANNEL, &c);
+	if (!at_disconnect) {
+		lost = lost_count(&self->bus, self->node);
+		disarm();
+	}
 	check_invariant(&self->bus);
 	if (at_disconnect)
 		ASSERT_EQ(0, arm_lost(&self->bus, self->node, reg, times));
 	model_disconnect(&self->bus, self->fd, c.handle);
-	lost = lost_count(&self->bus, self->node);
-	disarm();
+	if (at_disconnect) {
+		lost = lost_count(&self->bus, self->node);
+		disarm();
+	}
 	check_unchanged();
 	TH_LOG("%s %s times=%u: %llu lost", at_disconnect ? "disconnect" :
 	       "connect", reg, times, (unsigned long long)lost);
